@@ -1,0 +1,183 @@
+"""grading.toml, loaded into typed, frozen config objects.
+
+Every key has a default and a description (the `help` metadata below); an unknown key is an
+error that names the file and the key. The course layout is fixed relative to grading.toml:
+solutions/NAME (instructor source), assignments/NAME (student release), hidden/NAME (hidden suites).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A problem in grading.toml or the course layout, worded for the instructor."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout_s: float = field(default=10.0, metadata={"help": "wall-clock limit of one call into student code"})
+    test_timeout_s: float = field(default=60.0, metadata={"help": "pytest-timeout backstop for one hidden test"})
+    memory_mb: int = field(default=1024, metadata={"help": "memory a worker may allocate on top of torch itself"})
+    max_output_mb: int = field(default=64, metadata={"help": "largest reply a worker may send back"})
+    timeouts_before_skip: int = field(
+        default=2, metadata={"help": "after this many timeouts in one part, its other tests fail at once"})
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = field(default=1e-5, metadata={"help": "relative tolerance, as in torch.allclose"})
+    atol: float = field(default=1e-8, metadata={"help": "absolute tolerance, as in torch.allclose"})
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    file: str = field(default="", metadata={"help": "the submission file this part grades"})
+    points: float = field(default=0.0, metadata={"help": "points of the part, split evenly over its tests"})
+    description: str = field(default="", metadata={"help": "one line shown to students in feedback"})
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    root: Path
+    files: tuple[str, ...] = field(default=(), metadata={"help": "the files a submission must contain"})
+    parts: dict[str, Part] = field(default_factory=dict, metadata={"help": "[NAME.parts.PART] tables"})
+    tolerance: dict[str, Tolerance] = field(default_factory=dict, metadata={"help": "per dtype: rtol, atol"})
+    forbidden: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, metadata={"help": "per file: dotted API names, * and Tensor.NAME allowed"})
+    limits: Limits = field(default_factory=Limits, metadata={"help": "overrides of [limits] for this assignment"})
+    show_hidden_details: bool = field(
+        default=True, metadata={"help": "whether feedback shows the failure message of hidden tests"})
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solutions" / self.name
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "assignments" / self.name
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden" / self.name
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.points for part in self.parts.values())
+
+    def tolerance_for(self, dtype_name: str) -> Tolerance:
+        return self.tolerance.get(dtype_name, self.tolerance.get("default", Tolerance()))
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    limits: Limits
+    jobs: int
+    assignments: dict[str, Assignment]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def assignment(self, name: str) -> Assignment:
+        if name not in self.assignments:
+            known = ", ".join(sorted(self.assignments)) or "none"
+            raise ConfigError(f"{self.path}: there is no [{name}] table (assignments: {known}); "
+                              f"add one or check the spelling.")
+        return self.assignments[name]
+
+
+def _fields(cls) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(cls) if f.name not in ("name", "root")}
+
+
+def _check_keys(table: dict, cls, where: str, path: Path, extra: tuple[str, ...] = ()) -> None:
+    known = set(_fields(cls)) | set(extra)
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key '{key}' in [{where}]; known keys: {', '.join(sorted(known))}.")
+
+
+def _build(cls, table: dict, where: str, path: Path, **fixed):
+    """Build a flat dataclass from a TOML table, checking key names and value types."""
+    _check_keys(table, cls, where, path)
+    values = {}
+    for name, fld in _fields(cls).items():
+        if name not in table:
+            continue
+        value, default = table[name], fld.default
+        if isinstance(default, bool) and not isinstance(value, bool) or \
+                isinstance(default, (int, float)) and not isinstance(default, bool) and \
+                (not isinstance(value, (int, float)) or isinstance(value, bool)) or \
+                isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"{path}: [{where}] {name} = {value!r} should be a {type(default).__name__} "
+                              f"({fld.metadata['help']}).")
+        values[name] = type(default)(value)
+    return cls(**fixed, **values)
+
+
+def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignment:
+    _check_keys(table, Assignment, name, path)
+    files = table.get("files", [])
+    if not files or not all(isinstance(f, str) for f in files):
+        raise ConfigError(f"{path}: [{name}] needs files = [\"module.py\", ...], the files a submission contains.")
+    parts = {}
+    for part_name, part_table in table.get("parts", {}).items():
+        part = _build(Part, part_table, f"{name}.parts.{part_name}", path, name=part_name)
+        if part.file not in files:
+            raise ConfigError(f"{path}: [{name}.parts.{part_name}] file = {part.file!r} is not one of "
+                              f"{name}.files {files}.")
+        parts[part_name] = part
+    if not parts:
+        raise ConfigError(f"{path}: [{name}] has no [{name}.parts.PART] tables; each part needs file and points.")
+    tolerance = {dtype: _build(Tolerance, tol, f"{name}.tolerance.{dtype}", path)
+                 for dtype, tol in table.get("tolerance", {}).items()}
+    forbidden = {}
+    for file_name, apis in table.get("forbidden", {}).items():
+        if file_name not in files:
+            raise ConfigError(f"{path}: [{name}.forbidden] names {file_name!r}, which is not in {name}.files.")
+        forbidden[file_name] = tuple(apis)
+    overrides = table.get("limits", {})
+    parsed = _build(Limits, overrides, f"{name}.limits", path)
+    limits = dataclasses.replace(defaults, **{key: getattr(parsed, key) for key in overrides})
+    return Assignment(name=name, root=path.parent, files=tuple(files), parts=parts, tolerance=tolerance,
+                      forbidden=forbidden, limits=limits,
+                      show_hidden_details=bool(table.get("show_hidden_details", True)))
+
+
+def find_config(start: Path | None = None) -> Path:
+    """The grading.toml in `start` (default: the current directory) or the nearest parent."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "grading.toml").is_file():
+            return folder / "grading.toml"
+    raise ConfigError(f"no grading.toml in {here} or its parents; run from the course folder or pass --config.")
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read grading.toml (found from the current directory when `path` is None)."""
+    path = Path(path).resolve() if path else find_config()
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist; pass the course's grading.toml with --config.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML ({error}); fix the line it names.") from None
+    top = data.pop("limits", {})
+    limits = _build(Limits, top, "limits", path)
+    jobs = data.pop("jobs", 0)
+    if not isinstance(jobs, int) or jobs < 0:
+        raise ConfigError(f"{path}: jobs = {jobs!r} should be an int >= 0 (0: one per core).")
+    assignments = {}
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: unknown top-level key '{name}'; known: limits, jobs, and one table "
+                              f"per assignment.")
+        assignments[name] = _assignment(name, table, limits, path)
+    return Config(path=path, limits=limits, jobs=jobs or os.cpu_count() or 1, assignments=assignments)

@@ -1,0 +1,142 @@
+"""Results: scores per test and part, Gradescope's results.json, feedback text, CSV, summary table."""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.config import Assignment
+
+
+@dataclass
+class TestResult:
+    name: str
+    part: str
+    score: float
+    max_score: float
+    passed: bool
+    message: str = ""
+    grader_error: bool = False
+
+
+@dataclass
+class Result:
+    """The grade of one submission."""
+    assignment: Assignment
+    submission: str
+    tests: list[TestResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why some files could not be used
+    error: str = ""  # set when grading itself failed (not the student's fault)
+    seconds: float = 0.0
+    max_rss_kb: int = 0
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def max_score(self) -> float:
+        return self.assignment.max_score
+
+    def part_score(self, part: str) -> float:
+        return round(sum(t.score for t in self.tests if t.part == part), 4)
+
+    @property
+    def grader_errors(self) -> list[TestResult]:
+        return [t for t in self.tests if t.grader_error]
+
+
+def score_outcomes(assignment: Assignment, outcomes: list[dict]) -> list[TestResult]:
+    """Split each part's points evenly over its tests; a part with no test gets one failed entry."""
+    results = []
+    for name, part in assignment.parts.items():
+        mine = [o for o in outcomes if o["part"] == name]
+        for o in mine:
+            each = part.points / len(mine)
+            results.append(TestResult(f"{name}: {o['name']}", name, each if o["passed"] else 0.0, each,
+                                      o["passed"], o["message"], o.get("grader_error", False)))
+        if not mine:
+            results.append(TestResult(f"{name}: no test ran", name, 0.0, part.points, False,
+                                      "no hidden test of this part ran (see the grading error)", True))
+    return results
+
+
+def gradescope(result: Result) -> dict:
+    """Gradescope's results.json schema: score, output, tests[name, score, max_score, status, output]."""
+    show = result.assignment.show_hidden_details
+    return {
+        "score": result.score,
+        "output": summary_text(result),
+        "execution_time": round(result.seconds, 2),
+        "tests": [{
+            "name": t.name, "score": round(t.score, 4), "max_score": round(t.max_score, 4),
+            "status": "passed" if t.passed else "failed",
+            "output": t.message if show or t.passed else "failed (details withheld)",
+            "visibility": "visible",
+        } for t in result.tests],
+    }
+
+
+def summary_text(result: Result) -> str:
+    lines = [f"{result.assignment.name}: {result.score:g} / {result.max_score:g} points"]
+    lines += [f"Could not grade: {result.error}"] if result.error else []
+    lines += [f"Note: {p}" for p in result.problems]
+    return "\n".join(lines)
+
+
+def feedback_text(result: Result) -> str:
+    """A short human-readable report: score per part, then the first failures of each part."""
+    lines = [summary_text(result), ""]
+    for name, part in result.assignment.parts.items():
+        mine = [t for t in result.tests if t.part == name]
+        passed = sum(t.passed for t in mine)
+        lines.append(f"{name}: {result.part_score(name):g} / {part.points:g}  ({passed} of {len(mine)} tests "
+                     f"passed)  {part.description}")
+        failed = [t for t in mine if not t.passed]
+        for t in failed[:3]:
+            message = t.message if result.assignment.show_hidden_details else "details withheld"
+            lines.append(f"  FAILED {t.name}")
+            lines.extend(f"    {line}" for line in message.splitlines()[:12])
+        if len(failed) > 3:
+            lines.append(f"  ... and {len(failed) - 3} more failed tests of {name}")
+    return "\n".join(lines) + "\n"
+
+
+def write(result: Result, out: Path) -> Path:
+    folder = out / result.submission
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2) + "\n")
+    (folder / "feedback.txt").write_text(feedback_text(result))
+    return folder
+
+
+def write_csv(results: list[Result], path: Path) -> None:
+    parts = list(results[0].assignment.parts) if results else []
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["submission", "score", "max_score", *parts, "error"])
+        for r in results:
+            writer.writerow([r.submission, r.score, r.max_score, *(r.part_score(p) for p in parts), r.error])
+
+
+def table(results: list[Result], title: str) -> Table:
+    parts = list(results[0].assignment.parts) if results else []
+    grid = Table(title=title)
+    grid.add_column("submission")
+    grid.add_column("score", justify="right")
+    for p in parts:
+        grid.add_column(p, justify="right")
+    grid.add_column("note")
+    for r in results:
+        note = r.error or "; ".join(r.problems)
+        grid.add_row(r.submission, f"{r.score:g}/{r.max_score:g}",
+                     *(f"{r.part_score(p):g}" for p in parts), note[:80])
+    return grid
+
+
+def print_table(results: list[Result], title: str, console: Console | None = None) -> None:
+    (console or Console()).print(table(results, title))
