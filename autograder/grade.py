@@ -59,7 +59,7 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
         code = pytest.main([
             str(assignment.hidden_dir), "-c", str(ini), "--rootdir", str(assignment.hidden_dir),
             "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
-            "--import-mode=importlib", "-q", "-W", "ignore::DeprecationWarning",
+            "-q", "-W", "ignore::DeprecationWarning",
             "--ignore-glob=*/catalogue/*",
         ], plugins=[plugin])
     finally:

@@ -89,6 +89,8 @@ def _zygote_main(listener: socket.socket, alive_r: int) -> None:
                 listener.close()
                 os.close(alive_r)
                 _worker_main(conn)
+            except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's loop
+                traceback.print_exc()
             finally:
                 os._exit(0)
         conn.close()
@@ -191,8 +193,9 @@ def _targets(pattern: str):
             continue
         value = getattr(owner, attr, None)
         dotted = ".".join(owner_parts + [attr])
-        if isinstance(value, types.ModuleType) and (attr.startswith("_") or dotted == "torch.ops"):
-            continue
+        if isinstance(value, types.ModuleType) and (attr.startswith("_") or dotted == "torch.ops"
+                                                    or attr != rest[0]):
+            continue  # private, or reached through a wildcard (torch.nn.grad.* must not reach torch)
         if isinstance(value, types.ModuleType):
             for inner in dir(value):
                 member = getattr(value, inner, None)
