@@ -59,7 +59,7 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
         code = pytest.main([
             str(assignment.hidden_dir), "-c", str(ini), "--rootdir", str(assignment.hidden_dir),
             "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
-            "-q", "-W", "ignore::DeprecationWarning",
+            "-q", "--tb=native", "-W", "ignore::DeprecationWarning",
             "--ignore-glob=*/catalogue/*",
         ], plugins=[plugin])
     finally:
@@ -100,7 +100,7 @@ def check_layout(assignment: Assignment) -> None:
 def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: int,
           names: list[str] | None = None) -> list[Result]:
     """Grade each submission (folder or .zip) and, when `out` is given, write its reports there."""
-    from autograder.worker import Zygote
+    from autograder.worker import Zygote  # imports torch, once for the zygote and every judge
 
     check_layout(assignment)
     names = names or [intake.submission_name(s) for s in sources]
@@ -118,6 +118,9 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         zygote = Zygote(tmp)
+        import pytest_timeout  # noqa: F401 - after the zygote's fork, before the judges': imported once
+
+        from autograder import harness  # noqa: F401
         try:
             queue = list(zip(sources, names, strict=True))
             running = {}  # sentinel -> (process, conn, name, folder, chunks)

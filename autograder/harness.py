@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import inspect
 import socket
 import sys
@@ -118,8 +119,7 @@ class Submission:
         if self.timeouts.get(part, 0) >= limits.timeouts_before_skip:
             raise StudentFailure(f"not run: {self.timeouts[part]} earlier tests of {part} took longer than "
                                  f"{limits.call_timeout_s:g} s; make the code finish (look for an endless loop)")
-        source = textwrap.dedent(inspect.getsource(scenario))
-        request = {"source": source, "name": scenario.__name__, "kwargs": inputs}
+        request = {"source": scenario_source(scenario), "name": scenario.__name__, "kwargs": inputs}
         if self._worker is None:
             self._start()
         started = time.monotonic()
@@ -173,9 +173,15 @@ class Submission:
         raise StudentFailure(text)
 
 
+@functools.cache
+def scenario_source(scenario) -> str:
+    return textwrap.dedent(inspect.getsource(scenario))
+
+
+@functools.cache
 def entry_points(scenario) -> dict[str, set[str] | None]:
     """The attributes of `m.MODULE` a scenario uses, per module (None: used in a way we cannot follow)."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(scenario)))
+    tree = ast.parse(scenario_source(scenario))
     arg = tree.body[0].args.args[0].arg
     used: dict[str, set[str] | None] = {}
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
