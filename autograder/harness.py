@@ -167,6 +167,8 @@ class Submission:
         if kind == "NotImplementedError":
             raise StudentFailure(f"not implemented yet ({where or 'replace raise NotImplementedError'})")
         text = f"raised {kind}: {message}" + (f"\n  at {where}" if where else "")
+        if kind == "MemoryError" or "can't allocate memory" in message:
+            text += f"\n  (a worker may use {self.assignment.limits.memory_mb} MB; look for a huge tensor)"
         trace = str(error.get("traceback", ""))
         if trace.count("\n") >= 1:
             text += "\n" + trace

@@ -236,6 +236,8 @@ def _worker_main(conn: socket.socket) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - whatever sys.stdout was before
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     torch.set_num_threads(1)

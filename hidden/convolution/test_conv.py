@@ -56,7 +56,8 @@ def test_forward_default_arguments(grader):
 @pytest.mark.parametrize("case", CONV_CASES[3:6], ids=case_id)
 def test_forward_leaves_inputs_alone(grader, case):
     inputs = conv_inputs(case, torch.float64, seed=11)
-    got = grader.student(forward, **inputs)
+    got, want = grader.run(forward, **inputs)
+    grader.check(got["out"], want["out"], "conv2d_forward(x, weight, bias, ...)", hint=HINT_FORWARD)
     for name in ("x", "weight", "bias"):
         grader.check(got[name], inputs[name], f"{name} after conv2d_forward",
                      hint="conv2d_forward modified its input in place; work on a copy")
@@ -82,6 +83,8 @@ def test_backward(grader, case, dtype, grad):
 def test_backward_leaves_inputs_alone(grader, case):
     inputs = conv_inputs(case, torch.float64, seed=13)
     got = grader.student(backward, **inputs)
+    want = grader.reference(backward_by_autograd, **inputs)["grads"]
+    grader.check(got["grads"], want, "conv2d_backward(grad_out, x, weight, ...)", names=GRADS)
     for name in ("grad_out", "x", "weight"):
         grader.check(got[name], inputs[name], f"{name} after conv2d_backward",
                      hint="conv2d_backward modified its input in place; work on a copy")
