@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)  # logs and CI get the whole table
     try:
         course = config.load(args.config)
         assignment = course.assignment(args.assignment)

@@ -69,28 +69,39 @@ def split_regions(text: str) -> tuple[list[str], list[str]]:
     return inside, outside
 
 
+def _normalise(line: str) -> str:
+    return line.strip().lstrip("#").strip()
+
+
 def _meaningful(lines) -> set[str]:
-    """Stripped lines that could carry code: blank or punctuation-only lines are ignored."""
-    return {s for s in (line.strip() for line in lines) if any(c.isalnum() for c in s)}
+    """Normalised lines that could carry a solution or a test: comment marks are dropped (a commented-out
+    solution line still leaks), imports and lines shorter than 10 characters are ignored."""
+    return {s for s in map(_normalise, lines)
+            if len(s) >= 10 and any(c.isalnum() for c in s) and not s.startswith(("import ", "from "))}
 
 
 def leaks(assignment: Assignment, release: Path) -> list[str]:
-    """Lines of a solution region or of the hidden suite that appear in `release`."""
-    secret, public = set(), _meaningful(_clearer().code_stub["python"].splitlines())
+    """Lines of a solution region or of the hidden suite that appear in `release`.
+
+    Allowed: what the stubs keep on purpose (the lines of the declared modules outside their solution
+    regions) and the kit's own student files (_checks.py, conftest.py).
+    """
+    secret, allowed = set(), _meaningful(_clearer().code_stub["python"].splitlines())
     for path in sorted(assignment.solution_dir.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".ipynb") and not SKIPPED & set(path.parts):
             inside, outside = split_regions(path.read_text())
             secret |= _meaningful(inside)
-            public |= _meaningful(outside)
+            if path.name in assignment.files:
+                allowed |= _meaningful(outside)
     for path in sorted(assignment.hidden_dir.rglob("*.py")):
         secret |= _meaningful(path.read_text().splitlines())
     for name in ("checks.py", "student_conftest.py"):
-        public |= _meaningful((PACKAGE / name).read_text().splitlines())
+        allowed |= _meaningful((PACKAGE / name).read_text().splitlines())
     found = []
     for path in sorted(release.rglob("*")):
         if path.is_file():
             for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-                if line.strip() in secret - public:
+                if _normalise(line) in secret - allowed:
                     found.append(f"{path.relative_to(release)}:{number}: {line.strip()}")
     return found
 

@@ -97,12 +97,14 @@ def feedback_text(result: Result) -> str:
         lines.append(f"{name}: {result.part_score(name):g} / {part.points:g}  ({passed} of {len(mine)} tests "
                      f"passed)  {part.description}")
         failed = [t for t in mine if not t.passed]
-        for t in failed[:3]:
+        distinct = {t.message.split("(")[0]: t for t in reversed(failed)}  # one per kind of failure
+        shown = [t for t in failed if t in distinct.values()][:3]
+        for t in shown:
             message = t.message if result.assignment.show_hidden_details else "details withheld"
             lines.append(f"  FAILED {t.name}")
             lines.extend(f"    {line}" for line in message.splitlines()[:12])
-        if len(failed) > 3:
-            lines.append(f"  ... and {len(failed) - 3} more failed tests of {name}")
+        if len(failed) > len(shown):
+            lines.append(f"  ... and {len(failed) - len(shown)} more failed tests of {name}")
     return "\n".join(lines) + "\n"
 
 
@@ -133,8 +135,8 @@ def table(results: list[Result], title: str) -> Table:
     grid.add_column("note")
     for r in results:
         note = r.error or "; ".join(r.problems)
-        grid.add_row(r.submission, f"{r.score:g}/{r.max_score:g}",
-                     *(f"{r.part_score(p):g}" for p in parts), note[:80])
+        grid.add_row(r.submission, f"{r.score:.4g}/{r.max_score:g}",
+                     *(f"{r.part_score(p):.4g}" for p in parts), note[:80])
     return grid
 
 

@@ -253,8 +253,8 @@ NUMPY_DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int6
 @pytest.mark.parametrize("shape", [(0,), (4,), (2, 3), (2, 0)], ids=str)
 @pytest.mark.parametrize("dtype", NUMPY_DTYPES)
 def test_numpy_array_round_trip(dtype, shape):
-    rng = np.random.default_rng(0)
-    expected = (rng.standard_normal(shape) * 100).astype(dtype)
+    values = np.random.default_rng(0).integers(-100, 100, size=shape) / 4
+    expected = (np.abs(values) if dtype in ("uint8", "bool") else values).astype(dtype)
     out = roundtrip(expected)
     assert type(out) is np.ndarray
     assert out.dtype == np.dtype(dtype)
@@ -652,9 +652,9 @@ def test_recv_of_partial_body_times_out_at_the_deadline(pair):
     a.sendall(struct.pack(">Q", len(body)) + body[: len(body) // 2])
     started = time.monotonic()
     with pytest.raises(TimeoutError):
-        channel.recv(b, max_bytes=1 << 20, deadline=started + 0.3)
+        channel.recv(b, max_bytes=1 << 20, deadline=started + 0.2)
     elapsed = time.monotonic() - started
-    assert 0.25 <= elapsed < 3
+    assert 0.18 <= elapsed < 3
 
 
 def test_recv_of_partial_length_prefix_times_out(pair):
@@ -662,8 +662,8 @@ def test_recv_of_partial_length_prefix_times_out(pair):
     a.sendall(b"\x00\x00\x00")
     started = time.monotonic()
     with pytest.raises(TimeoutError):
-        channel.recv(b, max_bytes=1 << 20, deadline=started + 0.2)
-    assert 0.15 <= time.monotonic() - started < 3
+        channel.recv(b, max_bytes=1 << 20, deadline=started + 0.1)
+    assert 0.08 <= time.monotonic() - started < 3
 
 
 def test_recv_with_a_passed_deadline_times_out_at_once(pair):

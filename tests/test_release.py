@@ -1,0 +1,102 @@
+"""The student release: generated from solutions/ by nbgrader's clearing, in sync, leak-free, and its
+public tests pass on the reference and say "not implemented yet" on the stubs."""
+import dataclasses
+import filecmp
+import shutil
+
+import pytest
+
+from autograder import release
+
+pytest_plugins = ["pytester"]
+
+
+def _tree(folder):
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def test_committed_release_is_what_release_generates(convolution, tmp_path):
+    fresh = tmp_path / "convolution"
+    release.release(convolution, fresh)
+    committed = convolution.release_dir
+    assert _tree(fresh) == _tree(committed), "run `autograder release convolution` and commit assignments/"
+    for path in _tree(fresh):
+        assert filecmp.cmp(fresh / path, committed / path, shallow=False), \
+            f"assignments/convolution/{path} is stale: run `autograder release convolution`"
+
+
+def test_stubs_keep_signatures_and_docstrings_but_no_solution(convolution):
+    stub = (convolution.release_dir / "conv.py").read_text()
+    assert "def conv2d_backward(grad_out, x, weight, stride=1, padding=0):" in stub
+    assert "grad_weight: (C_out, C_in, KH, KW)" in stub
+    assert stub.count("raise NotImplementedError()") == 2
+    assert "return grad_x, grad_weight, grad_bias" in stub  # pre-declared outputs are kept
+    assert "F.fold(" not in stub and "BEGIN SOLUTION" not in stub
+    assert release.leaks(convolution, convolution.release_dir) == []
+
+
+def test_instructor_only_files_stay_out(convolution):
+    assert not (convolution.release_dir / release.DATA_SCRIPT).exists()
+    assert not any("hidden" in str(p) or "catalogue" in str(p) for p in _tree(convolution.release_dir))
+
+
+@pytest.mark.parametrize("leak", ["solution_line", "hidden_test_line"])
+def test_leak_check_refuses_a_release_that_leaks(convolution, tmp_path, leak):
+    source = tmp_path / "solutions" / "convolution"
+    shutil.copytree(convolution.solution_dir, source)
+    shutil.copytree(convolution.hidden_dir, tmp_path / "hidden" / "convolution")
+    public = source / "test_conv_public.py"
+    if leak == "solution_line":  # a solution line copied into a public test
+        public.write_text(public.read_text() + "\n# grad_bias = grad_out.sum(dim=(0, 2, 3))  # (C_out,)\n")
+    else:
+        public.write_text(public.read_text() + "\n\ndef backward_by_autograd(m, x, weight, bias, stride, padding, "
+                                                "grad_out):\n    pass\n")
+    moved = dataclasses.replace(convolution, root=tmp_path)
+    target = tmp_path / "assignments" / "convolution"
+    target.mkdir(parents=True)
+    (target / "sentinel").write_text("the previous release")
+    with pytest.raises(release.ReleaseError, match="refused"):
+        release.release(moved, target)
+    assert (target / "sentinel").read_text() == "the previous release"
+
+
+def test_unbalanced_marker_is_a_clear_error(tmp_path):
+    broken = "def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+    with pytest.raises(release.ReleaseError, match="no end solution statement"):
+        release.clear_python(broken, tmp_path / "f.py")
+
+
+def _student_folder(pytester, convolution, with_reference):
+    for path in _tree(convolution.release_dir):
+        pytester.path.joinpath(path).write_bytes((convolution.release_dir / path).read_bytes())
+    if with_reference:
+        for file in convolution.files:
+            shutil.copyfile(convolution.solution_dir / file, pytester.path / file)
+
+
+def test_public_tests_pass_on_the_reference(pytester, convolution):
+    _student_folder(pytester, convolution, with_reference=True)
+    result = pytester.runpytest_subprocess(timeout=120)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 15 and "failed" not in outcomes, result.stdout.str()
+
+
+def test_public_tests_on_the_stubs_say_not_implemented(pytester, convolution):
+    _student_folder(pytester, convolution, with_reference=False)
+    result = pytester.runpytest_subprocess(timeout=120)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 15 and "passed" not in outcomes
+    text = result.stdout.str()
+    assert text.count("not implemented yet: fill in") == outcomes["failed"]
+    assert "Traceback" not in text and "raise NotImplementedError" not in text
+
+
+def test_public_tests_name_the_mistake(pytester, convolution):
+    _student_folder(pytester, convolution, with_reference=True)
+    conv = pytester.path / "conv.py"
+    conv.write_text(conv.read_text().replace("grad_bias = grad_out.sum(dim=(0, 2, 3))",
+                                             "grad_bias = grad_out.sum(dim=(0, 2, 3)) / grad_out.shape[0]"))
+    result = pytester.runpytest_subprocess(timeout=120)
+    text = result.stdout.str()
+    assert "grad_bias: 2 of 2 values differ; max abs error" in text, text
+    assert "Hint: grad_bias sums grad_out over N, H_out, W_out" in text
