@@ -141,7 +141,11 @@ def decode(body: bytes):
 
 
 def send(sock: socket.socket, message) -> None:
-    body = encode(message)
+    send_body(sock, encode(message))
+
+
+def send_body(sock: socket.socket, body: bytes) -> None:
+    """Send a frame body made by encode()."""
     sock.sendall(struct.pack(">Q", len(body)) + body)
 
 

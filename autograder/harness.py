@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import hashlib
 import inspect
 import socket
 import sys
@@ -56,6 +57,8 @@ class Submission:
     max_rss_kb: int = 0
     worker_starts: int = 0
     _worker: _Worker | None = None
+    _replies: dict = field(default_factory=dict)  # request digest -> the worker's reply
+    references: dict = field(default_factory=dict)  # request digest -> the reference's result
 
     @property
     def modules(self) -> list[str]:
@@ -119,13 +122,16 @@ class Submission:
         if self.timeouts.get(part, 0) >= limits.timeouts_before_skip:
             raise StudentFailure(f"not run: {self.timeouts[part]} earlier tests of {part} took longer than "
                                  f"{limits.call_timeout_s:g} s; make the code finish (look for an endless loop)")
-        request = {"source": scenario_source(scenario), "name": scenario.__name__, "kwargs": inputs}
+        body = channel.encode({"source": scenario_source(scenario), "name": scenario.__name__, "kwargs": inputs})
+        key = hashlib.sha256(body).digest()
+        if key in self._replies:  # several tests may compare parts of one call's result
+            return self._accept(self._replies[key])
         if self._worker is None:
             self._start()
         started = time.monotonic()
         try:
             self._worker.sock.settimeout(limits.call_timeout_s)
-            channel.send(self._worker.sock, request)
+            channel.send_body(self._worker.sock, body)
             reply = channel.recv(self._worker.sock, limits.max_output_mb << 20,
                                  deadline=started + limits.call_timeout_s)
         except TimeoutError:
@@ -145,6 +151,7 @@ class Submission:
         except BaseException:
             self._kill()  # e.g. pytest-timeout: the worker is mid-message and cannot be reused
             raise
+        self._replies[key] = reply
         return self._accept(reply)
 
     def _accept(self, reply):
@@ -216,8 +223,11 @@ class Grader:
 
     def reference(self, scenario, **inputs):
         """The scenario's result on the reference solution (run here), as the worker would send it."""
-        value = scenario(self.reference_modules, **copy.deepcopy(inputs))
-        return channel.decode(channel.encode(value))
+        key = (scenario, hashlib.sha256(channel.encode(inputs)).digest())
+        if key not in self.submission.references:
+            value = scenario(self.reference_modules, **copy.deepcopy(inputs))
+            self.submission.references[key] = channel.decode(channel.encode(value))
+        return self.submission.references[key]
 
     def run(self, scenario, **inputs):
         """(student result, reference result) of one scenario on the same inputs."""

@@ -73,7 +73,7 @@ def gradescope(result: Result) -> dict:
         "output": summary_text(result),
         "execution_time": round(result.seconds, 2),
         "tests": [{
-            "name": t.name, "score": round(t.score, 4), "max_score": round(t.max_score, 4),
+            "name": t.name, "score": t.score, "max_score": t.max_score,
             "status": "passed" if t.passed else "failed",
             "output": t.message if show or t.passed else "failed (details withheld)",
             "visibility": "visible",

@@ -26,6 +26,7 @@ import types
 
 import numpy as np
 import torch
+import torch.fx.experimental.symbolic_shapes  # noqa: F401 - the first backward() imports it (and sympy): ~1 s
 
 from autograder import channel
 

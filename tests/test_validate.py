@@ -1,0 +1,23 @@
+"""`autograder validate convolution`: reference full, stubs 0, every wrong implementation loses points in
+the parts its catalogue entry names, every correct one gets full marks."""
+import dataclasses
+
+from rich.console import Console
+
+from autograder import validate
+
+
+def test_validate_convolution_passes(convolution, capsys):
+    assert validate.validate(convolution, jobs=2), capsys.readouterr().out
+
+
+def test_validate_fails_when_a_wrong_implementation_scores_full(convolution, tmp_path, monkeypatch, capsys):
+    entries = validate.catalogue(convolution)
+    wrong = next(e for e in entries if e.kind == "wrong" and e.name == "conv_bias_ignored")
+    # pretend the reference itself is a "wrong" entry: it cannot lose points, so validate must fail
+    fake = dataclasses.replace(wrong, name="reference_called_wrong", source=convolution.solution_dir)
+    monkeypatch.setattr(validate, "catalogue", lambda assignment: [fake])
+    assert not validate.validate(convolution, jobs=2, console=Console(width=300))
+    out = capsys.readouterr().out
+    assert "should lose points in conv2d_forward" in out
+    assert "at least 10 are required" in out
