@@ -7,9 +7,9 @@ import dataclasses
 import json
 
 import pytest
+from conftest import SUBMISSIONS, compose
 
 from autograder.grade import grade
-from conftest import SUBMISSIONS, compose
 
 ATTACKS = SUBMISSIONS / "convolution" / "attacks"
 # name, base files, the score its honest content deserves, a phrase its feedback must contain.
