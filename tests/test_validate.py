@@ -2,13 +2,17 @@
 the parts its catalogue entry names, every correct one gets full marks."""
 import dataclasses
 
+from conftest import ROOT
 from rich.console import Console
 
 from autograder import validate
+from autograder.cli import main
 
 
-def test_validate_convolution_passes(convolution, capsys):
-    assert validate.validate(convolution, jobs=2), capsys.readouterr().out
+def test_validate_convolution_passes(capsys):
+    """What CI must prove: `autograder validate convolution` exits 0."""
+    assert main(["--config", str(ROOT / "grading.toml"), "validate", "convolution", "--jobs", "2"]) == 0, \
+        capsys.readouterr().out
 
 
 def test_validate_fails_when_a_wrong_implementation_scores_full(convolution, tmp_path, monkeypatch, capsys):
