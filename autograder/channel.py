@@ -41,11 +41,19 @@ def _encode(value, buffers: list[bytes], depth: int):
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return {"int": str(int(value))}
+        text = str(int(value))
+        if len(text) >= 64:
+            raise ChannelError("ints of more than 63 digits cannot be sent back")
+        return {"int": text}
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else {"float": repr(float(value))}
+    if isinstance(value, np.generic):  # a numpy scalar travels as a 0-d array
+        value = np.asarray(value)
     if isinstance(value, np.ndarray):
-        return {"ndarray": _encode(torch.from_numpy(np.ascontiguousarray(value)), buffers, depth)["tensor"]}
+        if value.dtype.name not in DTYPES:
+            raise ChannelError(f"arrays of dtype {value.dtype} cannot be sent back")
+        native = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("=")).reshape(value.shape)
+        return {"ndarray": _encode(torch.from_numpy(native), buffers, depth)["tensor"]}
     if isinstance(value, torch.Tensor):
         tensor = torch.Tensor.detach(value).cpu().contiguous()
         name = _dtype_name(tensor.dtype)
@@ -79,7 +87,8 @@ class _Decoder:
     def tensor(self, spec) -> torch.Tensor:
         if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "nbytes"}:
             raise ChannelError("malformed tensor")
-        dtype, shape, nbytes = DTYPES.get(spec["dtype"]), spec["shape"], spec["nbytes"]
+        dtype = DTYPES.get(spec["dtype"]) if isinstance(spec["dtype"], str) else None
+        shape, nbytes = spec["shape"], spec["nbytes"]
         if dtype is None or not isinstance(shape, list) or len(shape) > 16 or \
                 not all(type(s) is int and 0 <= s for s in shape) or type(nbytes) is not int:
             raise ChannelError("malformed tensor")

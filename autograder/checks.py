@@ -63,12 +63,12 @@ def _check_tensor(got, expected: torch.Tensor, name: str, tol, hint: str) -> Non
     g, e = got.double(), expected.double()
     error = (g - e).abs()
     allowed = atol + rtol * e.abs()
-    wrong = ~(error <= allowed) & ~(g == e)
+    wrong = ~((g == e) | (torch.isfinite(e) & (error <= allowed)))
     if wrong.any():
-        excess = torch.where(wrong, error - allowed, torch.zeros_like(error))
-        index = tuple(int(i) for i in torch.unravel_index(excess.argmax(), excess.shape))
+        worst = torch.where(wrong, error.nan_to_num(nan=math.inf), torch.full_like(error, -1.0))
+        index = tuple(int(i) for i in torch.unravel_index(worst.argmax(), worst.shape))
         _fail(name, f"{int(wrong.sum())} of {wrong.numel()} values differ; max abs error "
-                    f"{error.max().item():.3g} at index {index} (got {g[index].item():.6g}, expected "
+                    f"{error[index].item():.3g} at index {index} (got {g[index].item():.6g}, expected "
                     f"{e[index].item():.6g}); tolerance atol={atol:g} + rtol={rtol:g} * |expected|", hint)
 
 
@@ -111,7 +111,8 @@ def check(got, expected, name: str = "output", *, tol=(1e-5, 1e-8), hint: str = 
         if type(got) not in (int, float):
             _fail(name, f"should be a Python float, got {_describe(got)}", hint)
         rtol, atol = _tolerance(tol, torch.float64)
-        if not (got == expected or math.isfinite(got) and abs(got - expected) <= atol + rtol * abs(expected)):
+        if not (got == expected or math.isfinite(got) and math.isfinite(expected)
+                and abs(got - expected) <= atol + rtol * abs(expected)):
             _fail(name, f"is {got!r}, expected {expected!r} (tolerance atol={atol:g} + rtol={rtol:g} * "
                         f"|expected|)", hint)
     else:

@@ -104,31 +104,50 @@ def _check_keys(table: dict, cls, where: str, path: Path, extra: tuple[str, ...]
             raise ConfigError(f"{path}: unknown key '{key}' in [{where}]; known keys: {', '.join(sorted(known))}.")
 
 
-def _build(cls, table: dict, where: str, path: Path, **fixed):
+def _table(value, where: str, path: Path) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{where}] should be a table, got {value!r}; write it as [{where}] with keys.")
+    return value
+
+
+def _strings(value, where: str, path: Path, example: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: {where} = {value!r} should be a list of strings, e.g. {example}.")
+    return value
+
+
+def _fits(value, default) -> bool:
+    """Whether a TOML value may stand for a field whose default is `default` (bool, int, float or str)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, int):
+        return isinstance(value, int) or isinstance(value, float) and value.is_integer()
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _build(cls, table, where: str, path: Path, **fixed):
     """Build a flat dataclass from a TOML table, checking key names and value types."""
-    _check_keys(table, cls, where, path)
+    _check_keys(_table(table, where, path), cls, where, path)
     values = {}
     for name, fld in _fields(cls).items():
-        if name not in table:
-            continue
-        value, default = table[name], fld.default
-        if isinstance(default, bool) and not isinstance(value, bool) or \
-                isinstance(default, (int, float)) and not isinstance(default, bool) and \
-                (not isinstance(value, (int, float)) or isinstance(value, bool)) or \
-                isinstance(default, str) and not isinstance(value, str):
-            raise ConfigError(f"{path}: [{where}] {name} = {value!r} should be a {type(default).__name__} "
-                              f"({fld.metadata['help']}).")
-        values[name] = type(default)(value)
+        if name in table:
+            value, default = table[name], fld.default
+            if not _fits(value, default):
+                raise ConfigError(f"{path}: [{where}] {name} = {value!r} should be a {type(default).__name__} "
+                                  f"({fld.metadata['help']}).")
+            values[name] = type(default)(value)
     return cls(**fixed, **values)
 
 
 def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignment:
     _check_keys(table, Assignment, name, path)
-    files = table.get("files", [])
-    if not files or not all(isinstance(f, str) for f in files):
+    files = _strings(table.get("files", []), f"[{name}] files", path, '["conv.py"]')
+    if not files:
         raise ConfigError(f"{path}: [{name}] needs files = [\"module.py\", ...], the files a submission contains.")
     parts = {}
-    for part_name, part_table in table.get("parts", {}).items():
+    for part_name, part_table in _table(table.get("parts", {}), f"{name}.parts", path).items():
         part = _build(Part, part_table, f"{name}.parts.{part_name}", path, name=part_name)
         if part.file not in files:
             raise ConfigError(f"{path}: [{name}.parts.{part_name}] file = {part.file!r} is not one of "
@@ -137,18 +156,21 @@ def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignm
     if not parts:
         raise ConfigError(f"{path}: [{name}] has no [{name}.parts.PART] tables; each part needs file and points.")
     tolerance = {dtype: _build(Tolerance, tol, f"{name}.tolerance.{dtype}", path)
-                 for dtype, tol in table.get("tolerance", {}).items()}
+                 for dtype, tol in _table(table.get("tolerance", {}), f"{name}.tolerance", path).items()}
     forbidden = {}
-    for file_name, apis in table.get("forbidden", {}).items():
+    for file_name, apis in _table(table.get("forbidden", {}), f"{name}.forbidden", path).items():
         if file_name not in files:
             raise ConfigError(f"{path}: [{name}.forbidden] names {file_name!r}, which is not in {name}.files.")
-        forbidden[file_name] = tuple(apis)
+        forbidden[file_name] = tuple(_strings(apis, f"[{name}.forbidden] {file_name!r}", path,
+                                              '["torch.nn.functional.conv*"]'))
+    show = table.get("show_hidden_details", True)
+    if not isinstance(show, bool):
+        raise ConfigError(f"{path}: [{name}] show_hidden_details = {show!r} should be true or false.")
     overrides = table.get("limits", {})
     parsed = _build(Limits, overrides, f"{name}.limits", path)
     limits = dataclasses.replace(defaults, **{key: getattr(parsed, key) for key in overrides})
     return Assignment(name=name, root=path.parent, files=tuple(files), parts=parts, tolerance=tolerance,
-                      forbidden=forbidden, limits=limits,
-                      show_hidden_details=bool(table.get("show_hidden_details", True)))
+                      forbidden=forbidden, limits=limits, show_hidden_details=show)
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -172,7 +194,7 @@ def load(path: Path | str | None = None) -> Config:
     top = data.pop("limits", {})
     limits = _build(Limits, top, "limits", path)
     jobs = data.pop("jobs", 0)
-    if not isinstance(jobs, int) or jobs < 0:
+    if type(jobs) is not int or jobs < 0:
         raise ConfigError(f"{path}: jobs = {jobs!r} should be an int >= 0 (0: one per core).")
     assignments = {}
     for name, table in data.items():

@@ -57,12 +57,12 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base else None
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        if isinstance(node, ast.Call) and node.args:
             func = self.resolve(node.func) or getattr(node.func, "id", "")
-            if func in ("importlib.import_module", "__import__"):
-                name = node.args[0].value
-                return name if func == "importlib.import_module" or node.args[1:] else name.split(".")[0]
+            first = node.args[0].value if isinstance(node.args[0], ast.Constant) else None
+            if func in ("importlib.import_module", "__import__") and isinstance(first, str):
+                fromlist = node.args[1:] or any(k.arg == "fromlist" for k in node.keywords)
+                return first if func == "importlib.import_module" or fromlist else first.split(".")[0]
             if func == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
                     and isinstance(node.args[1].value, str):
                 base = self.resolve(node.args[0])
@@ -83,7 +83,7 @@ class _Scanner(ast.NodeVisitor):
             return
         for alias in node.names:
             if alias.name == "*":
-                if any(p.startswith(node.module + ".") for p in self.patterns):
+                if any(p.startswith(node.module + ".") or matches(node.module, p) for p in self.patterns):
                     self.findings.append(Finding(self.file, node.lineno, f"from {node.module} import *",
                                                  self.owner))
                 continue

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from conftest import ROOT, SUBMISSIONS, compose  # noqa: E402
+from helpers import ROOT, SUBMISSIONS, compose  # noqa: E402
 
 from autograder import config  # noqa: E402
 from autograder.grade import grade  # noqa: E402

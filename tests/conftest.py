@@ -1,13 +1,8 @@
 """Shared fixtures of the kit's own tests."""
-import shutil
-from pathlib import Path
-
 import pytest
+from helpers import ROOT
 
 from autograder import config
-
-ROOT = Path(__file__).resolve().parents[1]
-SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
 @pytest.fixture(scope="session")
@@ -18,26 +13,3 @@ def course() -> config.Config:
 @pytest.fixture(scope="session")
 def convolution(course) -> config.Assignment:
     return course.assignment("convolution")
-
-
-def compose(assignment: config.Assignment, fixture: Path, target: Path, base: str = "reference") -> Path:
-    """A submission folder: the base's files (reference or released stubs), then the fixture's files.
-
-    A fixture file NAME.append is appended to the base's NAME (to override one function, say);
-    a fixture folder with a README and no declared file hands in only what it holds.
-    """
-    origin = assignment.solution_dir if base == "reference" else assignment.release_dir
-    target.mkdir(parents=True)
-    handed_in = {p.name.removesuffix(".append") for p in fixture.iterdir()} if fixture.is_dir() else set()
-    only_fixture = (fixture / "README").exists()
-    for file in assignment.files:
-        if not only_fixture or file in handed_in:
-            shutil.copyfile(origin / file, target / file)
-    if fixture.is_dir():
-        for path in fixture.iterdir():
-            if path.name.endswith(".append"):
-                name = path.name.removesuffix(".append")
-                (target / name).write_text((target / name).read_text() + "\n\n" + path.read_text())
-            elif path.name != "README":
-                shutil.copyfile(path, target / path.name)
-    return target

@@ -7,7 +7,7 @@ import dataclasses
 import json
 
 import pytest
-from conftest import SUBMISSIONS, compose
+from helpers import SUBMISSIONS, compose
 
 from autograder.grade import grade
 

@@ -4,7 +4,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import ROOT, SUBMISSIONS
+from helpers import ROOT, SUBMISSIONS
 
 from autograder.cli import main
 

@@ -310,9 +310,6 @@ MISSED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: resolve() handles getattr() only when its FIRST argument is a "
-                                       "string constant, so getattr(F, 'conv2d') is never resolved; and "
-                                       "__import__(name, fromlist=[...]) is resolved to the top package")
 @pytest.mark.parametrize(("source", "api", "line", "owner"), [c[1:] for c in MISSED],
                          ids=[c[0] for c in MISSED])
 def test_dynamic_lookup_is_found(source, api, line, owner):
@@ -328,10 +325,6 @@ STAR_IMPORTS_MISSED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a star import is flagged only when some pattern starts with "
-                                       "'MODULE.', not when a pattern covers MODULE itself (torch._C.*, "
-                                       "torch.func), so `from torch._C._nn import *` then thnn_conv2d(...) "
-                                       "passes the static check (and torch._C is left to it)")
 @pytest.mark.parametrize(("module", "patterns"), STAR_IMPORTS_MISSED, ids=[m for m, _ in STAR_IMPORTS_MISSED])
 def test_star_import_of_a_forbidden_module_is_found(module, patterns):
     found = findings(f"from {module} import *\n", patterns)

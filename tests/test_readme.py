@@ -1,7 +1,7 @@
 """The README stays true: CI runs its test command, and the commands it names exist."""
 import re
 
-from conftest import ROOT
+from helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
 COMMANDS = re.findall(r"```bash\n(.+?)\n```", README, flags=re.S)

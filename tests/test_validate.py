@@ -2,7 +2,7 @@
 the parts its catalogue entry names, every correct one gets full marks."""
 import dataclasses
 
-from conftest import ROOT
+from helpers import ROOT
 from rich.console import Console
 
 from autograder import validate

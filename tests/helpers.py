@@ -1,0 +1,30 @@
+"""Paths and helpers shared by the kit's tests and tests/benchmark.py."""
+import shutil
+from pathlib import Path
+
+from autograder import config
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMISSIONS = ROOT / "tests" / "submissions"
+
+def compose(assignment: config.Assignment, fixture: Path, target: Path, base: str = "reference") -> Path:
+    """A submission folder: the base's files (reference or released stubs), then the fixture's files.
+
+    A fixture file NAME.append is appended to the base's NAME (to override one function, say);
+    a fixture folder with a README and no declared file hands in only what it holds.
+    """
+    origin = assignment.solution_dir if base == "reference" else assignment.release_dir
+    target.mkdir(parents=True)
+    handed_in = {p.name.removesuffix(".append") for p in fixture.iterdir()} if fixture.is_dir() else set()
+    only_fixture = (fixture / "README").exists()
+    for file in assignment.files:
+        if not only_fixture or file in handed_in:
+            shutil.copyfile(origin / file, target / file)
+    if fixture.is_dir():
+        for path in fixture.iterdir():
+            if path.name.endswith(".append"):
+                name = path.name.removesuffix(".append")
+                (target / name).write_text((target / name).read_text() + "\n\n" + path.read_text())
+            elif path.name != "README":
+                shutil.copyfile(path, target / path.name)
+    return target
