@@ -6,6 +6,7 @@ from autograder import config
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "tests" / "submissions"
+ASSIGNMENTS = sorted(config.load(ROOT / "grading.toml").assignments)  # each one is released and validated
 
 def compose(assignment: config.Assignment, fixture: Path, target: Path, base: str = "reference") -> Path:
     """A submission folder: the base's files (reference or released stubs), then the fixture's files.

@@ -5,6 +5,7 @@ import filecmp
 import shutil
 
 import pytest
+from helpers import ASSIGNMENTS
 
 from autograder import release
 
@@ -15,14 +16,19 @@ def _tree(folder):
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def test_committed_release_is_what_release_generates(convolution, tmp_path):
-    fresh = tmp_path / "convolution"
-    release.release(convolution, fresh)
-    committed = convolution.release_dir
-    assert _tree(fresh) == _tree(committed), "run `autograder release convolution` and commit assignments/"
+@pytest.fixture(params=ASSIGNMENTS)
+def assignment(request, course):
+    return course.assignment(request.param)
+
+
+def test_committed_release_is_what_release_generates(assignment, tmp_path):
+    fresh = tmp_path / assignment.name
+    release.release(assignment, fresh)
+    committed = assignment.release_dir
+    hint = f"run `autograder release {assignment.name}` and commit assignments/"
+    assert _tree(fresh) == _tree(committed), hint
     for path in _tree(fresh):
-        assert filecmp.cmp(fresh / path, committed / path, shallow=False), \
-            f"assignments/convolution/{path} is stale: run `autograder release convolution`"
+        assert filecmp.cmp(fresh / path, committed / path, shallow=False), f"{path} is stale: {hint}"
 
 
 def test_stubs_keep_signatures_and_docstrings_but_no_solution(convolution):
@@ -35,9 +41,10 @@ def test_stubs_keep_signatures_and_docstrings_but_no_solution(convolution):
     assert release.leaks(convolution, convolution.release_dir) == []
 
 
-def test_instructor_only_files_stay_out(convolution):
-    assert not (convolution.release_dir / release.DATA_SCRIPT).exists()
-    assert not any("hidden" in str(p) or "catalogue" in str(p) for p in _tree(convolution.release_dir))
+def test_release_holds_no_leak_and_no_instructor_file(assignment):
+    assert release.leaks(assignment, assignment.release_dir) == []
+    assert not (assignment.release_dir / release.DATA_SCRIPT).exists()
+    assert not any("hidden" in str(p) or "catalogue" in str(p) for p in _tree(assignment.release_dir))
 
 
 @pytest.mark.parametrize("leak", ["solution_line", "hidden_test_line"])
@@ -66,28 +73,29 @@ def test_unbalanced_marker_is_a_clear_error(tmp_path):
         release.clear_python(broken, tmp_path / "f.py")
 
 
-def _student_folder(pytester, convolution, with_reference):
-    for path in _tree(convolution.release_dir):
-        pytester.path.joinpath(path).write_bytes((convolution.release_dir / path).read_bytes())
+def _student_folder(pytester, assignment, with_reference):
+    for path in _tree(assignment.release_dir):
+        pytester.path.joinpath(path).parent.mkdir(parents=True, exist_ok=True)
+        pytester.path.joinpath(path).write_bytes((assignment.release_dir / path).read_bytes())
     if with_reference:
-        for file in convolution.files:
-            shutil.copyfile(convolution.solution_dir / file, pytester.path / file)
+        for file in assignment.files:
+            shutil.copyfile(assignment.solution_dir / file, pytester.path / file)
 
 
-def test_public_tests_pass_on_the_reference(pytester, convolution):
-    _student_folder(pytester, convolution, with_reference=True)
+def test_public_tests_pass_on_the_reference(pytester, assignment):
+    _student_folder(pytester, assignment, with_reference=True)
     result = pytester.runpytest_subprocess(timeout=120)
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 15 and "failed" not in outcomes, result.stdout.str()
+    assert outcomes.get("passed", 0) >= 5 and "failed" not in outcomes, result.stdout.str()
 
 
-def test_public_tests_on_the_stubs_say_not_implemented(pytester, convolution):
-    _student_folder(pytester, convolution, with_reference=False)
+def test_public_tests_on_the_stubs_say_not_implemented(pytester, assignment):
+    _student_folder(pytester, assignment, with_reference=False)
     result = pytester.runpytest_subprocess(timeout=120)
     outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) >= 15 and "passed" not in outcomes
+    assert outcomes.get("failed", 0) >= 5 and "passed" not in outcomes, result.stdout.str()
     text = result.stdout.str()
-    assert text.count("not implemented yet: fill in") == outcomes["failed"]
+    assert text.count("not implemented yet: fill in") == outcomes["failed"], text
     assert "Traceback" not in text and "raise NotImplementedError" not in text
 
 

@@ -2,16 +2,18 @@
 the parts its catalogue entry names, every correct one gets full marks."""
 import dataclasses
 
-from helpers import ROOT
+import pytest
+from helpers import ASSIGNMENTS, ROOT
 from rich.console import Console
 
 from autograder import validate
 from autograder.cli import main
 
 
-def test_validate_convolution_passes(capsys):
-    """What CI must prove: `autograder validate convolution` exits 0."""
-    assert main(["--config", str(ROOT / "grading.toml"), "validate", "convolution", "--jobs", "2"]) == 0, \
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_validate_passes(name, capsys):
+    """What CI must prove: `autograder validate NAME` exits 0 for every assignment."""
+    assert main(["--config", str(ROOT / "grading.toml"), "validate", name, "--jobs", "2"]) == 0, \
         capsys.readouterr().out
 
 
