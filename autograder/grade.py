@@ -20,14 +20,15 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from autograder import forbidden, intake, report
+from autograder import forbidden, intake, report, sandbox
 from autograder.config import Assignment, ConfigError
 from autograder.report import Result
 
 PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
-def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, conn) -> None:
+def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, sandboxed: bool,
+           conn) -> None:
     """Body of a judge process: take the submission in, run the hidden suite, send outcomes."""
     import pytest
     import torch
@@ -50,7 +51,8 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace")
             reports[Path(file).stem] = forbidden.scan(text, file, assignment.forbidden.get(file, ()))
-    submission = Submission(assignment, scratch, zygote_address, unavailable, reports)
+    submission = Submission(assignment, scratch, zygote_address, unavailable, sandboxed=sandboxed,
+                            reports=reports)
     plugin = JudgePlugin(submission)
     ini = folder / "pytest.ini"
     ini.write_text("[pytest]\n")
@@ -90,6 +92,15 @@ def _result(assignment: Assignment, name: str, payload: bytes | None, exitcode: 
     return result
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        print(message, file=sys.stderr)
+
+
 def check_layout(assignment: Assignment) -> None:
     for folder, hint in [(assignment.solution_dir, "the instructor source"),
                          (assignment.hidden_dir, "the hidden tests")]:
@@ -112,6 +123,11 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
             raise ConfigError(f"two submissions are named '{name}'; results would overwrite each other, "
                               f"rename one.")
         seen.add(name)
+    sandboxed, why_not = sandbox.available()
+    if not sandboxed:
+        _warn_once(f"autograder: workers are NOT sandboxed: {why_not}. Student code still runs in separate "
+                   f"processes with time and memory limits, but can read and write what this user can and "
+                   f"reach the network; grade untrusted submissions as root on Linux or in a VM.")
     sys.stdout.flush()
     sys.stderr.flush()
     context = multiprocessing.get_context("fork")
@@ -131,7 +147,8 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
                     folder.mkdir()
                     receiver, sender = context.Pipe(duplex=False)
                     process = context.Process(target=_judge, name=f"judge-{name}",
-                                              args=(assignment, source.resolve(), folder, zygote.address, sender))
+                                              args=(assignment, source.resolve(), folder, zygote.address,
+                                                    sandboxed, sender))
                     process.start()
                     sender.close()
                     running[process.sentinel] = (process, receiver, name, folder, [])

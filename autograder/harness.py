@@ -51,6 +51,7 @@ class Submission:
     scratch: Path
     zygote_address: str
     unavailable: dict[str, str]  # module name -> why it cannot be imported (missing, ...)
+    sandboxed: bool = False  # whether workers enter autograder.sandbox
     reports: dict[str, forbidden.Report] = field(default_factory=dict)
     broken_modules: dict[str, str] = field(default_factory=dict)
     timeouts: dict[str, int] = field(default_factory=dict)
@@ -88,7 +89,7 @@ class Submission:
         channel.send(sock, {
             "scratch": str(self.scratch), "modules": self.modules, "unavailable": unavailable,
             "forbidden": {f: list(p) for f, p in self.assignment.forbidden.items()},
-            "memory_mb": limits.memory_mb,
+            "memory_mb": limits.memory_mb, "sandbox": self.sandboxed,
         })
         small = 1 << 20
         pid = channel.recv(sock, small)["hello"]
@@ -99,6 +100,8 @@ class Submission:
         try:
             while True:
                 message = channel.recv(sock, small)
+                if "sandboxed" in message:
+                    continue
                 if "importing" in message:
                     importing = message["importing"]
                 elif "imported" in message:

@@ -23,12 +23,13 @@ import socket
 import sys
 import traceback
 import types
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.fx.experimental.symbolic_shapes  # noqa: F401 - the first backward() imports it (and sympy): ~1 s
 
-from autograder import channel
+from autograder import channel, sandbox
 
 MAX_REQUEST = 1 << 30
 
@@ -232,6 +233,10 @@ def _worker_main(conn: socket.socket) -> None:
     _close_fds({conn.fileno()})
     setup = channel.recv(conn, MAX_REQUEST)
     scratch = os.path.realpath(setup["scratch"]) + os.sep
+    channel.send(conn, {"hello": os.getpid()})  # the judge kills this process group on a timeout
+    if setup["sandbox"]:
+        files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
+        sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
     os.chdir(scratch)
     log = os.open(os.path.join(scratch, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 1)
@@ -249,7 +254,7 @@ def _worker_main(conn: socket.socket) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     guards = Guards(setup["forbidden"], scratch)
     sys.path.insert(0, scratch)
-    channel.send(conn, {"hello": os.getpid()})
+    channel.send(conn, {"sandboxed": bool(setup["sandbox"])})
 
     modules = _Modules()
     for name, problem in setup["unavailable"].items():

@@ -1,0 +1,1 @@
+"""Autograded deep-learning exercises: release, isolated grading, reports. See README.md."""

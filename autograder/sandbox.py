@@ -1,0 +1,177 @@
+"""The sandbox a worker enters before it imports a student's file (Linux namespaces, no helper binary).
+
+A worker is forked from a zygote that has already imported torch; it then isolates itself the way
+bubblewrap would, but in-process, so that no sandbox costs a fresh torch import:
+
+- new mount, PID, network, IPC and UTS namespaces; the worker's code runs as PID 1 of its PID
+  namespace, so every process it starts dies with it;
+- a new root (chroot) holding only read-only binds of the system and Python directories, a fresh
+  /proc, a few devices, a small private /tmp, and the submission's declared files in a size-capped
+  tmpfs: the reference solutions, the hidden tests, the course checkout, other submissions, the
+  grader's outputs and HOME are not there at all;
+- no network (an empty network namespace: only a down loopback);
+- an unprivileged uid of its own, no capabilities, no_new_privs, and rlimits on processes, open files
+  and file size (the address-space limit is set by the worker).
+
+`available()` says whether this machine allows it (root, or unprivileged user namespaces); where it
+does not, grading still works with process isolation only and says so once.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import sys
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/sys/devices/system/cpu")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+MAX_PROCESSES = 64
+MAX_OPEN_FILES = 256
+WORK_MB = 64
+TMP_MB = 16
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SandboxError(OSError):
+    """The kernel refused a step of the sandbox."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise SandboxError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
+                       ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
+
+
+def _unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def visible_paths() -> list[str]:
+    """What a worker may read: the system, the Python installation, the venv, the autograder package."""
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    paths = {p for p in SYSTEM_DIRS if os.path.exists(p)} | prefixes
+    paths.add(str(Path(__file__).resolve().parent))  # the autograder package, already public
+    for entry in sys.path:  # only what lies inside the Python installation: never the checkout or ''
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.isdir(real) and any(real.startswith(p + os.sep) for p in prefixes):
+            paths.add(real)
+    chosen = []
+    for path in sorted(paths):
+        if not any(path.startswith(parent + os.sep) for parent in chosen):
+            chosen.append(path)
+    return chosen
+
+
+def available() -> tuple[bool, str]:
+    """(True, '') when a worker can be sandboxed here, else (False, why not), without changing anything."""
+    if not sys.platform.startswith("linux"):
+        return False, f"namespaces are Linux-only (this is {sys.platform})"
+    pid = os.fork()
+    if pid == 0:  # try the risky steps in a throw-away child
+        try:
+            _enter_namespaces()
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return True, ""
+    return False, "this machine refuses new namespaces (run as root, or enable unprivileged user namespaces)"
+
+
+def _enter_namespaces() -> None:
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    if os.geteuid() != 0:
+        uid, gid = os.geteuid(), os.getegid()
+        _unshare(flags | CLONE_NEWUSER)
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+    else:
+        _unshare(flags)
+
+
+def _bind(source: str, target: str) -> None:
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        Path(target).touch()
+    _mount(source, target, None, MS_BIND | MS_REC)
+    try:
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    except SandboxError:  # devices and some file systems refuse the read-only remount; keep nosuid
+        pass
+
+
+def _build_root(root: str, workdir: str, files: dict[str, bytes], uid: int) -> None:
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    os.makedirs(root, exist_ok=True)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for path in visible_paths():
+        _bind(path, root + path)
+    for device in DEVICES:
+        if os.path.exists(device):
+            _bind(device, root + device)
+    os.makedirs(root + "/proc")
+    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path, size in (("/tmp", TMP_MB), ("/dev/shm", TMP_MB), (workdir, WORK_MB)):
+        os.makedirs(root + path, exist_ok=True)
+        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode=1777")
+    for name, data in files.items():
+        (Path(root + workdir) / name).write_bytes(data)
+    os.chown(root + workdir, uid, uid)
+    _mount(None, root, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities() -> None:
+    """Empty every capability set (needed where the sandbox is a user namespace and uid 0 inside)."""
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
+def isolate(root: str, workdir: str, files: dict[str, bytes]) -> None:
+    """Enter the sandbox: on return, this process is PID 1 of a new namespace, in a new root with
+    `files` in `workdir` (its current folder), as an unprivileged user. The parent process it leaves
+    behind only waits for it and passes its exit status on; killing that parent kills the sandbox."""
+    uid = 200_000 + os.getpid() % 100_000 if os.geteuid() == 0 else 0
+    _enter_namespaces()
+    child = os.fork()
+    if child:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _build_root(root, workdir, files, uid)
+    os.chroot(root)
+    os.chdir(workdir)
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
+    if os.geteuid() == 0 and uid:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    _drop_capabilities()
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    os.environ.update(HOME=workdir, TMPDIR="/tmp")
