@@ -2,16 +2,29 @@
 
 Each scores exactly what its honest content deserves (the parts it did not touch, from the reference),
 gets a results.json that says why it lost points, and the innocent submission still gets full marks.
+The sandbox_* ones attack the machine: read the reference or other submissions, write outside their
+scratch space, signal the grader, reach the network, exhaust processes or disk. Their conv2d_forward
+is correct only if the attack worked, so a blocked attack scores 70. After the call, no file outside
+the workers' scratch space changed and no worker process is left.
 """
 import dataclasses
+import hashlib
 import json
+import os
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
 
 import pytest
-from helpers import SUBMISSIONS, compose
+from helpers import ROOT, SUBMISSIONS, compose
 
+from autograder import sandbox
 from autograder.grade import grade
 
 ATTACKS = SUBMISSIONS / "convolution" / "attacks"
+SANDBOXED, WHY_NOT = sandbox.available()
 # name, base files, the score its honest content deserves, a phrase its feedback must contain.
 # Parts: conv2d_forward 30, conv2d_backward 40 (conv.py); conv_output_size 10, receptive_field 20.
 CASES = [
@@ -38,6 +51,63 @@ CASES = [
     ("garbage_on_the_channel", "reference", 70, "conv2d_forward: 0 / 30"),
     ("forged_reply", "reference", 70, "conv2d_forward: 0 / 30"),
 ]
+BLOCKED = "conv2d_forward: 0 / 30"
+SANDBOX_CASES = [(name, "reference", 70, BLOCKED) for name in sorted(
+    p.name for p in ATTACKS.iterdir() if p.name.startswith("sandbox_"))]
+if SANDBOXED:  # outside a sandbox several of these would really kill processes or forge grades
+    CASES += SANDBOX_CASES
+PWNED = [Path("/tmp/autograder-pwned-tmp.txt"), Path("/tmp/autograder-pwned-late.txt"),
+         Path("/root/autograder-pwned-home.txt"), Path("/root/autograder-pwned-late.txt")]
+LOOPBACK_PORT, ABSTRACT_NAME = 47123, "\0autograder-canary"
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=folder, capture_output=True, check=True).stdout
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in files.decode().split("\0") if name and (folder / name).is_file()}
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class _Listener:
+    """Counts connections to a loopback TCP port and to an abstract Unix socket."""
+
+    def __init__(self):
+        self.accepted = 0
+        self.sockets = [socket.create_server(("127.0.0.1", LOOPBACK_PORT)), socket.socket(socket.AF_UNIX)]
+        self.sockets[1].bind(ABSTRACT_NAME)
+        self.sockets[1].listen()
+        for server in self.sockets:
+            server.settimeout(0.2)
+            threading.Thread(target=self._serve, args=(server,), daemon=True).start()
+        self.running = True
+
+    def _serve(self, server):
+        while getattr(self, "running", True):
+            try:
+                server.accept()[0].close()
+                self.accepted += 1
+            except OSError:
+                continue
+
+    def close(self):
+        self.running = False
+        for server in self.sockets:
+            server.close()
+
+
+def _sandbox_processes() -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uid = int(next(line for line in status.read_text().splitlines() if line.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration, ValueError):
+            continue
+        if uid >= 200_000:
+            found.append(status.parent.name)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +116,31 @@ def graded(convolution, tmp_path_factory):
     quick = dataclasses.replace(convolution, limits=dataclasses.replace(convolution.limits, call_timeout_s=2.0))
     sources = [compose(convolution, ATTACKS / name, tmp / "in" / name, base) for name, base, *_ in CASES]
     sources.append(compose(convolution, tmp / "nothing", tmp / "in" / "innocent"))
-    out = tmp / "out"
-    results = grade(quick, sources, out, jobs=2)
-    return {r.submission: r for r in results}, out
+    out, home = tmp / "out", tmp / "home"
+    out.mkdir()
+    home.mkdir()
+    (out / "canary.txt").write_text("results of an earlier run")
+    before = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
+    listener = _Listener()
+    os.environ["AUTOGRADER_CANARY_HOME"] = str(home)
+    try:
+        results = grade(quick, sources, out, jobs=2)
+        time.sleep(2)  # give a daemon that outlived its call the time to write
+    finally:
+        listener.close()
+        del os.environ["AUTOGRADER_CANARY_HOME"]
+    after = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
+    return {r.submission: r for r in results}, out, before, after, listener
 
 
 def test_every_case_has_a_fixture():
-    assert sorted(p.name for p in ATTACKS.iterdir()) == sorted(name for name, *_ in CASES)
+    names = {name for name, *_ in CASES} | {name for name, *_ in SANDBOX_CASES}
+    assert sorted(p.name for p in ATTACKS.iterdir()) == sorted(names)
 
 
 @pytest.mark.parametrize("name, base, deserved, phrase", CASES, ids=[c[0] for c in CASES])
 def test_attack_scores_its_honest_content_only(graded, name, base, deserved, phrase):
-    results, out = graded
+    results, out, *_ = graded
     feedback = (out / name / "feedback.txt").read_text()
     report = json.loads((out / name / "results.json").read_text())
     assert results[name].score == pytest.approx(deserved), feedback
@@ -67,5 +150,35 @@ def test_attack_scores_its_honest_content_only(graded, name, base, deserved, phr
 
 
 def test_innocent_beside_the_attackers_gets_full_marks(graded):
-    results, out = graded
+    results, out, *_ = graded
     assert results["innocent"].score == 100, (out / "innocent" / "feedback.txt").read_text()
+
+
+@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
+@pytest.mark.parametrize("where", ["checkout", "inputs", "out", "home"])
+def test_nothing_outside_the_scratch_space_changed(graded, where):
+    _, out, before, after, _ = graded
+    if where == "out":  # the grader itself adds the reports; what was there must stay as it was
+        after = {where: {k: v for k, v in after[where].items() if k in before[where] or "pwned" in k}}
+    assert after[where] == before[where]
+
+
+@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
+def test_no_file_planted_and_no_connection_made(graded):
+    *_, listener = graded
+    assert [str(p) for p in PWNED if p.exists()] == []
+    assert listener.accepted == 0
+
+
+@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
+def test_no_worker_process_survives_the_call(graded):
+    assert _sandbox_processes() == []
+
+
+def test_the_catalogue_has_teeth_without_the_sandbox(convolution, tmp_path, monkeypatch):
+    """Unsandboxed, reading the reference from disk forges full marks: the sandbox is what stops it."""
+    monkeypatch.setattr(sandbox, "available", lambda: (False, "disabled by this test"))
+    source = compose(convolution, ATTACKS / "sandbox_read_reference", tmp_path / "thief")
+    monkeypatch.chdir(ROOT)
+    (result,) = grade(convolution, [source], None, jobs=1)
+    assert result.score == 100
