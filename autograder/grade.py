@@ -128,6 +128,9 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
         _warn_once(f"autograder: workers are NOT sandboxed: {why_not}. Student code still runs in separate "
                    f"processes with time and memory limits, but can read and write what this user can and "
                    f"reach the network; grade untrusted submissions as root on Linux or in a VM.")
+    elif not sandbox.can_confine():
+        _warn_once("autograder: no writable cgroup tree: each worker process has its own memory limit, but the "
+                   "processes a submission starts are not capped together.")
     sys.stdout.flush()
     sys.stderr.flush()
     context = multiprocessing.get_context("fork")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel, checks, forbidden
+from autograder import channel, checks, forbidden, sandbox
 from autograder.config import Assignment
 
 
@@ -77,6 +77,8 @@ class Submission:
         except (ProcessLookupError, PermissionError):
             pass
         self._worker.sock.close()
+        if self.sandboxed:
+            sandbox.release(self._worker.pid)
         self._worker = None
 
     def _start(self) -> None:

@@ -11,7 +11,8 @@ bubblewrap would, but in-process, so that no sandbox costs a fresh torch import:
   grader's outputs and HOME are not there at all;
 - no network (an empty network namespace: only a down loopback);
 - an unprivileged uid of its own, no capabilities, no_new_privs, and rlimits on processes, open files
-  and file size (the address-space limit is set by the worker).
+  and file size (the address-space limit is set by the worker);
+- where the cgroup tree is writable, a memory and a task cap on the worker and everything it starts.
 
 `available()` says whether this machine allows it (root, or unprivileged user namespaces); where it
 does not, grading still works with process isolation only and says so once.
@@ -23,6 +24,7 @@ import os
 import resource
 import signal
 import sys
+import time
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -135,6 +137,64 @@ def _build_root(root: str, workdir: str, files: dict[str, bytes], uid: int) -> N
         (Path(root + workdir) / name).write_bytes(data)
     os.chown(root + workdir, uid, uid)
     _mount(None, root, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
+
+
+def _cgroups(pid: int) -> list[tuple[Path, str, str]]:
+    """(folder, limit file, controller) of the cgroups a worker `pid` is confined in, v1 or v2."""
+    found = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller, limit in (("memory", "memory.limit_in_bytes"), ("pids", "pids.max")):
+            if controller in controllers.split(","):
+                found.append((Path(f"/sys/fs/cgroup/{controller}{path}") / f"autograder-{pid}", limit, controller))
+        if controllers == "" and Path("/sys/fs/cgroup/cgroup.controllers").exists():  # cgroup v2
+            for controller, limit in (("memory", "memory.max"), ("pids", "pids.max")):
+                found.append((Path(f"/sys/fs/cgroup{path}") / f"autograder-{pid}", limit, controller))
+    return found
+
+
+def confine(memory_bytes: int, max_tasks: int) -> list[str]:
+    """Put this process (and all it will start) in cgroups that cap their memory and task count
+    together; return the controllers that took effect. Best effort: needs a writable cgroup tree."""
+    confined = []
+    for folder, limit, controller in _cgroups(os.getpid()):
+        try:
+            folder.mkdir(exist_ok=True)
+            (folder / limit).write_text(str(memory_bytes if controller == "memory" else max_tasks))
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+            confined.append(controller)
+        except OSError:
+            pass
+    return confined
+
+
+def can_confine() -> bool:
+    """Whether confine() would cap both memory and tasks here (tried on a throw-away cgroup)."""
+    probes = _cgroups(-os.getpid())
+    made = []
+    try:
+        for folder, _, _ in probes:
+            folder.mkdir()
+            made.append(folder)
+        return {controller for _, _, controller in probes} == {"memory", "pids"}
+    except OSError:
+        return False
+    finally:
+        for folder in made:
+            folder.rmdir()
+
+
+def release(pid: int) -> None:
+    """Remove the cgroups of a worker that has ended (its processes take a moment to go)."""
+    for folder, _, _ in _cgroups(pid):
+        for _ in range(50):
+            try:
+                folder.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
 
 
 class _CapHeader(ctypes.Structure):

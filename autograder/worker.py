@@ -235,6 +235,7 @@ def _worker_main(conn: socket.socket) -> None:
     scratch = os.path.realpath(setup["scratch"]) + os.sep
     channel.send(conn, {"hello": os.getpid()})  # the judge kills this process group on a timeout
     if setup["sandbox"]:
+        sandbox.confine(2 * setup["memory_mb"] << 20, sandbox.MAX_PROCESSES + 32)
         files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
         sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
     os.chdir(scratch)
