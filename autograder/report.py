@@ -108,8 +108,9 @@ def feedback_text(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(result: Result, out: Path) -> Path:
-    folder = out / result.submission
+def write(result: Result, out: Path, folder_name: str | None = None) -> Path:
+    """results.json and feedback.txt in out/NAME (NAME: the submission's, unless folder_name is given)."""
+    folder = out / (folder_name or result.submission)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2) + "\n")
     (folder / "feedback.txt").write_text(feedback_text(result))
