@@ -27,6 +27,7 @@ from autograder.config import Assignment, ConfigError
 
 PACKAGE = Path(__file__).parent
 DATA_SCRIPT = "release_data.py"
+NBGRADER_CONFIG = "nbgrader_config.py"
 DATA_FILE = "public_data.json"
 SKIPPED = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", DATA_SCRIPT}
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
@@ -120,39 +121,84 @@ def _public_data(assignment: Assignment) -> str:
     return json.dumps(data, sort_keys=True, indent=1) + "\n"
 
 
-def build(assignment: Assignment, target: Path) -> list[Path]:
-    """Write the release of `assignment` into the empty folder `target`; return the files written."""
+def _nbgrader_generate(assignment: Assignment, target: Path) -> None:
+    """nbgrader's own GenerateAssignment, with the course's nbgrader_config.py, into `target`."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    settings = Config()
+    if (assignment.root / NBGRADER_CONFIG).exists():
+        settings.merge(PyFileConfigLoader(NBGRADER_CONFIG, path=str(assignment.root)).load_config())
+    settings.CourseDirectory.root = str(assignment.root)
+    settings.CourseDirectory.source_directory = str(assignment.solution_dir.parent)
+    settings.CourseDirectory.release_directory = str(target.parent)
+    settings.CourseDirectory.assignment_id = assignment.name
+    settings.GenerateAssignment.no_database = True  # as `nbgrader generate_assignment --no-db`
+    settings.SaveCells.enabled = False
+    settings.GenerateAssignment.force = True
+    settings.GenerateAssignment.post_convert_hook = None  # release() finishes and checks the release itself
+    coursedir = CourseDirectory(config=settings)
+    converter = GenerateAssignment(coursedir=coursedir, config=settings)
+    try:
+        converter.start()
+    except Exception as error:  # nbgrader's NbGraderException says little; its log said more
+        raise ReleaseError(f"nbgrader could not generate {assignment.name} from {assignment.solution_dir} "
+                           f"({error}); see the messages above.") from None
+
+
+def build(assignment: Assignment, target: Path) -> None:
+    """Write the release of `assignment` into the empty folder `target`.
+
+    With a notebook, nbgrader's GenerateAssignment makes the release (it copies the other files as they
+    are); without one, the files are copied here. finish() then does what nbgrader does not.
+    """
     source = assignment.solution_dir
     if not source.is_dir():
         raise ConfigError(f"{source} does not exist; create the instructor source of '{assignment.name}' there.")
     for file in assignment.files:
         if not (source / file).is_file():
             raise ConfigError(f"{source / file} is missing; grading.toml lists it in {assignment.name}.files.")
-    written = []
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if path.is_dir() or SKIPPED & set(relative.parts) or path.suffix == ".pyc":
-            continue
-        out = target / relative
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".py":
-            out.write_text(clear_python(path.read_text(), path))
-        elif path.suffix == ".ipynb":
-            nbformat.write(clear_notebook(nbformat.read(path, as_version=4)), out)
-        else:
-            shutil.copyfile(path, out)
-        written.append(out)
-    if (source / DATA_SCRIPT).exists():
+    if any(source.glob("*.ipynb")):
+        _nbgrader_generate(assignment, target)
+    else:
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if path.is_file() and not SKIPPED & set(relative.parts) and path.suffix != ".pyc":
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target / relative)
+    finish(assignment, target)
+
+
+def finish(assignment: Assignment, target: Path) -> None:
+    """What nbgrader leaves undone: clear the solutions of the .py modules (nbgrader copies them as they
+    are), write public_data.json from the reference, add the student kit files."""
+    for path in sorted(target.rglob("*.py")):
+        path.write_text(clear_python(path.read_text(), path))
+    if (assignment.solution_dir / DATA_SCRIPT).exists():
         (target / DATA_FILE).write_text(_public_data(assignment))
-        written.append(target / DATA_FILE)
     kit = {"_checks.py": "checks.py", "conftest.py": "student_conftest.py"}
     for name, origin in kit.items():
         text = (PACKAGE / origin).read_text()
         (target / name).write_text(GENERATED.format(source=f"autograder/{origin}") + text)
-        written.append(target / name)
     (target / "pytest.ini").write_text(PYTEST_INI)
-    written.append(target / "pytest.ini")
-    return written
+
+
+def after_generate_assignment(assignment: str, student: str, notebooks: list[str]) -> None:
+    """nbgrader's GenerateAssignment.post_convert_hook (see nbgrader_config.py): makes the release that
+    `nbgrader generate_assignment NAME` wrote the same as `autograder release NAME`. nbgrader ignores a
+    hook's exceptions, so a leaking release is deleted here and the reason printed."""
+    from autograder.config import load
+    settings = load()
+    target = settings.assignment(assignment).release_dir
+    finish(settings.assignment(assignment), target)
+    found = leaks(settings.assignment(assignment), target)
+    if found:
+        shutil.rmtree(target)
+        print(f"autograder: release of '{assignment}' DELETED: {len(found)} line(s) of the solution or the hidden "
+              f"tests were in it, first {found[0]!r}", file=sys.stderr)
+        raise ReleaseError(f"release of '{assignment}' leaked")
 
 
 def release(assignment: Assignment, target: Path | None = None) -> list[Path]:

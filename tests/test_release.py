@@ -2,10 +2,15 @@
 public tests pass on the reference and say "not implemented yet" on the stubs."""
 import dataclasses
 import filecmp
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import nbformat
 import pytest
-from helpers import ASSIGNMENTS
+from helpers import ASSIGNMENTS, ROOT
 
 from autograder import release
 
@@ -108,3 +113,50 @@ def test_public_tests_name_the_mistake(pytester, convolution):
     text = result.stdout.str()
     assert "grad_bias: 2 of 2 values differ; max abs error" in text, text
     assert "Hint: grad_bias sums grad_out over N, H_out, W_out" in text
+
+
+def _course_with_notebook(tmp_path, convolution):
+    """A course folder whose convolution source has a notebook, so nbgrader can release it."""
+    for name in ("grading.toml", "nbgrader_config.py"):
+        shutil.copyfile(ROOT / name, tmp_path / name)
+    shutil.copytree(convolution.solution_dir, tmp_path / "solutions" / "convolution",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "convolution").symlink_to(convolution.hidden_dir)
+    if not (tmp_path / "solutions" / "convolution" / "convolution.ipynb").exists():
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Convolution"),
+                                                   nbformat.v4.new_code_cell("from conv import conv2d_forward")])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, tmp_path / "solutions" / "convolution" / "convolution.ipynb")
+    return tmp_path
+
+
+def _nbgrader(course, *args):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_nbgrader_generate_assignment_releases_what_autograder_release_does(convolution, tmp_path):
+    course = _course_with_notebook(tmp_path, convolution)
+    run = _nbgrader(course, "generate_assignment", "convolution", "--no-db", "--force")
+    assert run.returncode == 0, run.stderr
+    by_nbgrader = course / "by_nbgrader"
+    (course / "assignments" / "convolution").rename(by_nbgrader)
+    moved = dataclasses.replace(convolution, root=course)
+    release.release(moved)
+    ours = moved.release_dir
+    assert _tree(by_nbgrader) == _tree(ours)
+    for path in _tree(ours):
+        assert (by_nbgrader / path).read_bytes() == (ours / path).read_bytes(), path
+    assert "raise NotImplementedError()" in (ours / "conv.py").read_text()
+    assert release.leaks(moved, by_nbgrader) == []
+
+
+def test_nbgrader_release_that_leaks_is_deleted(convolution, tmp_path):
+    course = _course_with_notebook(tmp_path, convolution)
+    public = course / "solutions" / "convolution" / "test_conv_public.py"
+    public.write_text(public.read_text() + "\n# grad_bias = grad_out.sum(dim=(0, 2, 3))  # (C_out,)\n")
+    run = _nbgrader(course, "generate_assignment", "convolution", "--no-db", "--force")
+    assert "release of 'convolution' DELETED" in run.stderr
+    assert not (course / "assignments" / "convolution").exists()
