@@ -47,7 +47,7 @@ class Assignment:
     root: Path
     files: tuple[str, ...] = field(default=(), metadata={"help": "the files a submission must contain"})
     parts: dict[str, Part] = field(default_factory=dict, metadata={"help": "[NAME.parts.PART] tables"})
-    tolerance: dict[str, Tolerance] = field(default_factory=dict, metadata={"help": "per dtype: rtol, atol"})
+    tolerance: dict[str, Tolerance] = field(default_factory=dict, metadata={"help": "per dtype name (or default): rtol, atol"})
     forbidden: dict[str, tuple[str, ...]] = field(
         default_factory=dict, metadata={"help": "per file: dotted API names, * and Tensor.NAME allowed"})
     limits: Limits = field(default_factory=Limits, metadata={"help": "overrides of [limits] for this assignment"})
@@ -69,9 +69,6 @@ class Assignment:
     @property
     def max_score(self) -> float:
         return sum(part.points for part in self.parts.values())
-
-    def tolerance_for(self, dtype_name: str) -> Tolerance:
-        return self.tolerance.get(dtype_name, self.tolerance.get("default", Tolerance()))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
     ini.write_text("[pytest]\n")
     limits = assignment.limits
     try:
-        code = pytest.main([
+        pytest.main([
             str(assignment.hidden_dir), "-c", str(ini), "--rootdir", str(assignment.hidden_dir),
             "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
             "-q", "--tb=native", "-W", "ignore::DeprecationWarning",
@@ -70,7 +70,6 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
         "outcomes": [asdict(o) for o in plugin.outcomes],
         "collection_errors": plugin.collection_errors,
         "problems": sorted(set(unavailable.values())),
-        "exit_code": int(code),
         "seconds": time.monotonic() - started,
         "max_rss_kb": submission.max_rss_kb,
     }

@@ -56,7 +56,6 @@ class Submission:
     broken_modules: dict[str, str] = field(default_factory=dict)
     timeouts: dict[str, int] = field(default_factory=dict)
     max_rss_kb: int = 0
-    worker_starts: int = 0
     _worker: _Worker | None = None
     _replies: dict = field(default_factory=dict)  # request digest -> the worker's reply
     references: dict = field(default_factory=dict)  # request digest -> the reference's result
@@ -86,7 +85,6 @@ class Submission:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(limits.call_timeout_s)
         sock.connect(self.zygote_address)
-        self.worker_starts += 1
         unavailable = self.unavailable | self.broken_modules
         channel.send(sock, {
             "scratch": str(self.scratch), "modules": self.modules, "unavailable": unavailable,

@@ -80,9 +80,7 @@ def test_repo_config_tolerances(conv, raw):
     assert set(conv.tolerance) == {"float32", "float64"}
     for dtype, table in raw["convolution"]["tolerance"].items():
         assert conv.tolerance[dtype] == Tolerance(rtol=table["rtol"], atol=table["atol"])
-        assert conv.tolerance_for(dtype) == conv.tolerance[dtype]
     assert conv.tolerance["float64"].rtol < conv.tolerance["float32"].rtol
-    assert conv.tolerance_for("float16") == Tolerance()  # no entry, no default: the dataclass default
 
 
 def test_repo_config_forbidden_lists(conv, raw):
@@ -184,8 +182,8 @@ def test_tolerance_entries_and_default(tmp_path):
         """))
     a = cfg.assignment("a")
     assert a.tolerance["float32"] == Tolerance(rtol=1e-3, atol=Tolerance().atol)
-    assert a.tolerance_for("float64") == Tolerance(rtol=0.0, atol=0.5)
-    assert isinstance(a.tolerance_for("float64").rtol, float)
+    assert a.tolerance["default"] == Tolerance(rtol=0.0, atol=0.5)
+    assert isinstance(a.tolerance["default"].rtol, float)
 
 
 def test_forbidden_and_show_hidden_details(tmp_path):
