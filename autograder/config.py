@@ -47,7 +47,8 @@ class Assignment:
     root: Path
     files: tuple[str, ...] = field(default=(), metadata={"help": "the files a submission must contain"})
     parts: dict[str, Part] = field(default_factory=dict, metadata={"help": "[NAME.parts.PART] tables"})
-    tolerance: dict[str, Tolerance] = field(default_factory=dict, metadata={"help": "per dtype name (or default): rtol, atol"})
+    tolerance: dict[str, Tolerance] = field(
+        default_factory=dict, metadata={"help": "per dtype name (or default): rtol, atol"})
     forbidden: dict[str, tuple[str, ...]] = field(
         default_factory=dict, metadata={"help": "per file: dotted API names, * and Tensor.NAME allowed"})
     limits: Limits = field(default_factory=Limits, metadata={"help": "overrides of [limits] for this assignment"})

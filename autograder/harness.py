@@ -17,6 +17,7 @@ Scenarios are sent to the worker as source code and run there with torch, np and
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import functools
 import hashlib
@@ -185,9 +186,35 @@ class Submission:
         raise StudentFailure(text)
 
 
+SCENARIO_GLOBALS = {"torch", "np", "math"}
+
+
+class ScenarioError(Exception):
+    """A hidden test's scenario cannot run in a worker (an instructor's mistake, reported as a grader error)."""
+
+
 @functools.cache
 def scenario_source(scenario) -> str:
-    return textwrap.dedent(inspect.getsource(scenario))
+    """The source sent to the worker; refused if it uses a global the worker will not have."""
+    source = textwrap.dedent(inspect.getsource(scenario))
+    tree = ast.parse(source)
+    bound = SCENARIO_GLOBALS | set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    free = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound)
+    if free:
+        raise ScenarioError(f"scenario {scenario.__name__} uses {', '.join(free)}, which the worker does not have: "
+                            f"a scenario may use only its arguments, torch, np, math and what it imports or defines")
+    return source
 
 
 @functools.cache
@@ -233,8 +260,15 @@ class Grader:
         return self.submission.references[key]
 
     def run(self, scenario, **inputs):
-        """(student result, reference result) of one scenario on the same inputs."""
-        return self.student(scenario, **inputs), self.reference(scenario, **inputs)
+        """(student result, reference result) of one scenario on the same inputs. The reference runs first,
+        so that a broken scenario is reported as a grader error, not blamed on the student."""
+        want = self.reference(scenario, **inputs)
+        return self.student(scenario, **inputs), want
+
+    def fail(self, message: str, *, hint: str = "") -> None:
+        """Fail the test with a message for the student (e.g. a shape the oracle cannot take)."""
+        __tracebackhide__ = True
+        raise checks.CheckFailure(message + (f"\nHint: {hint}" if hint else ""))
 
     def check(self, got, expected, name: str, *, hint: str = "", names: tuple[str, ...] | None = None) -> None:
         """Compare with the assignment's tolerances; the failure message is for the student."""

@@ -2,7 +2,7 @@
 
 - the reference solution scores full marks;
 - the released stubs score zero, with no grader error;
-- every wrong implementation in hidden/NAME/catalogue loses points in each part it names;
+- every wrong implementation in hidden/NAME/catalogue loses points in each part it names, and only there;
 - every correct implementation there scores full marks.
 
 The catalogue is hidden/NAME/catalogue/catalogue.toml plus one folder per entry
@@ -51,6 +51,9 @@ class Expectation:
             kept = [p for p in self.loses if result.part_score(p) >= parts[p].points - 1e-9]
             if kept:
                 return f"should lose points in {', '.join(kept)}"
+            lost = [p for p in parts if p not in self.loses and result.part_score(p) < parts[p].points - 1e-9]
+            if lost:  # partial credit must name what is wrong: only the parts the mistake touches lose points
+                return f"loses points in {', '.join(lost)} too; its catalogue entry lists only {', '.join(self.loses)}"
         return ""
 
 
@@ -129,5 +132,6 @@ def validate(assignment: Assignment, jobs: int, console: Console | None = None) 
             console.print(f"  - {failure}")
         return False
     console.print(f"validate {assignment.name}: reference full marks, stubs 0, {counts['wrong']} wrong "
-                  f"implementations all lose points, {counts['correct']} correct ones full marks")
+                  f"implementations all lose points exactly in the parts they name, "
+                  f"{counts['correct']} correct ones full marks")
     return True
