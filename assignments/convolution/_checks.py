@@ -89,7 +89,9 @@ def check(got, expected, name: str = "output", *, tol=(1e-5, 1e-8), hint: str = 
             _fail(name, f"should be a tuple of {len(expected)} values, got {_describe(got)}", hint)
         if len(got) != len(expected):
             listed = f" ({', '.join(names)})" if names else ""
-            _fail(name, f"returned {len(got)} values, expected {len(expected)}{listed}", hint)
+            short = len(got) + len(expected) <= 20 and all(type(v) in (str, int) for v in [*got, *expected])
+            shown = f": got {list(got)}, expected {list(expected)}" if short else ""
+            _fail(name, f"returned {len(got)} values, expected {len(expected)}{listed}{shown}", hint)
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             check(g, e, names[i] if names else f"{name}[{i}]", tol=tol, hint=hint)
     elif isinstance(expected, dict):
