@@ -62,7 +62,9 @@ def course_dir(tmp_path_factory):
         (root / folder).symlink_to(ROOT / folder)
     settings = config.load(root / "grading.toml")
     convolution = settings.assignment("convolution")
-    assert main(["--config", str(root / "grading.toml"), "release", "convolution"]) == 0
+    for name in ("convolution", "batchnorm"):  # the term's first two assignments
+        assert main(["--config", str(root / "grading.toml"), "release", name]) == 0
+        assert (root / "assignments" / name / "pytest.ini").exists()
     (root / "downloads").mkdir()
     (root / "downloads" / "submissions.zip").write_bytes(_bulk_zip(convolution, root / "downloads"))
     roster = root / "students.csv"
