@@ -60,10 +60,12 @@ def write_gradebook(assignment: Assignment, course: Path, results: list[Result])
             student = result.submission
             gradebook.update_or_create_student(student)
             folder = course / "submitted" / student / assignment.name
-            gradebook.update_or_create_submission(assignment.name, student, timestamp=_timestamp(folder))
-            for test in result.tests:
-                cell = gradebook.find_grade(test.name, test.part, assignment.name, student)
-                cell.auto_score = test.score
+            submission = gradebook.update_or_create_submission(assignment.name, student,
+                                                               timestamp=_timestamp(folder))
+            scores = {(t.part, t.name): t.score for t in result.tests}
+            for notebook in submission.notebooks:
+                for cell in notebook.grades:
+                    cell.auto_score = scores.get((notebook.name, cell.name), 0.0)
             gradebook.db.commit()
 
 

@@ -1,5 +1,6 @@
-"""The course workflow end to end: a Canvas bulk download of 22 mixed submissions is collected into
-nbgrader's layout, graded into nbgrader's gradebook, with feedback pages and LMS grade files."""
+"""The course workflow end to end: a Canvas bulk download of 21 students' mixed submissions (and a stray
+file) is collected into nbgrader's layout, graded into nbgrader's gradebook, with feedback pages and LMS
+grade files."""
 import csv
 import io
 import shutil
@@ -18,7 +19,7 @@ EXAMPLES = SUBMISSIONS / "convolution" / "examples"
 CATALOGUE = ROOT / "hidden" / "convolution" / "catalogue"
 # student id -> what they hand in (a folder whose declared files are uploaded one by one)
 HONEST = {
-    **{f"10{i}": EXAMPLES / "correct" for i in range(6)},
+    **{f"10{i}": EXAMPLES / "correct" for i in range(8)},
     **{f"20{i}": ROOT / "assignments" / "convolution" for i in range(4)},
     "300": EXAMPLES / "buggy", "301": "conv_stride_ignored", "302": "conv_backward_bias_mean",
     "303": "rf_empty_is_zero", "304": "rf_output_size_ceil",
