@@ -74,11 +74,14 @@ def _normalise(line: str) -> str:
     return line.strip().lstrip("#").strip()
 
 
+BOILERPLATE = {"super().__init__()", "with torch.no_grad():", "if __name__ == \"__main__\":", "main()"}
+
+
 def _meaningful(lines) -> set[str]:
     """Normalised lines that could carry a solution or a test: comment marks are dropped (a commented-out
-    solution line still leaks), imports and lines shorter than 10 characters are ignored."""
-    return {s for s in map(_normalise, lines)
-            if len(s) >= 10 and any(c.isalnum() for c in s) and not s.startswith(("import ", "from "))}
+    solution line still leaks); imports, boilerplate and lines shorter than 10 characters are ignored."""
+    return {s for s in map(_normalise, lines) if len(s) >= 10 and any(c.isalnum() for c in s)
+            and not s.startswith(("import ", "from ")) and s not in BOILERPLATE}
 
 
 def leaks(assignment: Assignment, release: Path) -> list[str]:

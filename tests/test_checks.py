@@ -297,3 +297,9 @@ def test_hint_appears_in_the_message(got, expected):
 def test_unsupported_expected_type_is_a_type_error_not_a_check_failure():
     with pytest.raises(TypeError, match="set"):
         check({1}, {1})
+
+
+def test_dtypes_compare_by_value():
+    check(torch.float32, torch.float32, "x.dtype")
+    with pytest.raises(CheckFailure, match=r"x.dtype: is dtype torch.float64, expected dtype torch.float32"):
+        check(torch.float64, torch.float32, "x.dtype")

@@ -102,7 +102,7 @@ def check(got, expected, name: str = "output", *, tol=(1e-5, 1e-8), hint: str = 
             _fail(name, f"has no entry {missing[0]!r}", hint)
         for key in expected:
             check(got[key], expected[key], f"{name}[{key!r}]", tol=tol, hint=hint)
-    elif isinstance(expected, bool) or expected is None or isinstance(expected, str):
+    elif isinstance(expected, bool) or expected is None or isinstance(expected, (str, torch.dtype)):
         if type(got) is not type(expected) or got != expected:
             _fail(name, f"is {_describe(got)}, expected {_describe(expected)}", hint)
     elif isinstance(expected, int):
