@@ -134,6 +134,9 @@ def _nbgrader_generate(assignment: Assignment, target: Path) -> None:
     settings = Config()
     if (assignment.root / NBGRADER_CONFIG).exists():
         settings.merge(PyFileConfigLoader(NBGRADER_CONFIG, path=str(assignment.root)).load_config())
+    ignored = settings.CourseDirectory.ignore if "ignore" in settings.CourseDirectory else \
+        CourseDirectory(config=Config()).ignore
+    settings.CourseDirectory.ignore = sorted(set(ignored) | SKIPPED | {"*.pyc"})  # instructor-only files
     settings.CourseDirectory.root = str(assignment.root)
     settings.CourseDirectory.source_directory = str(assignment.solution_dir.parent)
     settings.CourseDirectory.release_directory = str(target.parent)

@@ -123,6 +123,9 @@ def _build_root(root: str, workdir: str, files: dict[str, bytes], uid: int) -> N
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     os.makedirs(root, exist_ok=True)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for path in ("/tmp", "/dev/shm"):  # first: the venv or the checkout may live under /tmp
+        os.makedirs(root + path, exist_ok=True)
+        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={TMP_MB}m,mode=1777")
     for path in visible_paths():
         _bind(path, root + path)
     for device in DEVICES:
@@ -130,9 +133,8 @@ def _build_root(root: str, workdir: str, files: dict[str, bytes], uid: int) -> N
             _bind(device, root + device)
     os.makedirs(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    for path, size in (("/tmp", TMP_MB), ("/dev/shm", TMP_MB), (workdir, WORK_MB)):
-        os.makedirs(root + path, exist_ok=True)
-        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode=1777")
+    os.makedirs(root + workdir, exist_ok=True)
+    _mount("tmpfs", root + workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={WORK_MB}m,mode=1777")
     for name, data in files.items():
         (Path(root + workdir) / name).write_bytes(data)
     os.chown(root + workdir, uid, uid)
