@@ -21,11 +21,15 @@ import builtins
 import copy
 import functools
 import hashlib
+import importlib
 import inspect
+import os
+import signal
 import socket
 import sys
 import textwrap
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,8 +74,6 @@ class Submission:
             self._kill()
 
     def _kill(self) -> None:
-        import os
-        import signal
         try:
             os.killpg(self._worker.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -302,8 +304,6 @@ class JudgePlugin:
 
     def reference_modules(self):
         if self._reference is None:
-            import importlib
-            import types
             folder = str(self.submission.assignment.solution_dir)
             sys.path.insert(0, folder)
             self._reference = types.SimpleNamespace(
