@@ -1,0 +1,51 @@
+"""Every released demo.py runs as a student runs it: on the reference it trains and shows it learned; on the
+untouched stubs it stops with one line naming what to fill in, not a traceback."""
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from helpers import ASSIGNMENTS, ROOT
+
+from autograder import config
+
+COURSE = config.load(ROOT / "grading.toml")
+DEMOS = [name for name in ASSIGNMENTS if (COURSE.assignment(name).release_dir / "demo.py").exists()]
+
+
+def _run_demo(name, tmp_path, with_reference, *args):
+    assignment = COURSE.assignment(name)
+    folder = tmp_path / name
+    shutil.copytree(assignment.release_dir, folder)
+    if with_reference:
+        for file in assignment.files:
+            shutil.copyfile(assignment.solution_dir / file, folder / file)
+    result = subprocess.run([sys.executable, "demo.py", *args], cwd=folder, capture_output=True, text=True,
+                            timeout=300)
+    return result, folder
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_on_the_stubs_names_what_to_fill_in(name, tmp_path):
+    result, _ = _run_demo(name, tmp_path, with_reference=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.fullmatch(r"demo\.py stopped: \w+ in \w+\.py \(line \d+\) is not implemented yet\. .+\n",
+                        result.stderr), result.stderr
+
+
+def test_lstm_demo_learns_to_remember_the_first_token(tmp_path):
+    result, _ = _run_demo("lstm", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    losses = [float(v) for v in re.findall(r"loss +([\d.]+) +accuracy", result.stdout)]
+    accuracy = float(re.search(r"accuracy on 2000 new sequences: ([\d.]+)%", result.stdout).group(1))
+    assert len(losses) == 10 and losses[-1] < 0.25 * losses[0], result.stdout  # guessing: log(8) = 2.08
+    assert accuracy > 90, result.stdout  # guessing: 12.5 %
+    assert "your LSTM remembers" in result.stdout
+
+
+def test_generative_demo_saves_its_samples(tmp_path):
+    result, folder = _run_demo("generative", tmp_path, True, "--quick")
+    assert result.returncode == 0, result.stderr
+    png = folder / "demo_samples.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout
