@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers import ASSIGNMENTS, ROOT
+from nbgrader.utils import compute_checksum
 
 from autograder import release
 
@@ -50,6 +51,19 @@ def test_release_holds_no_leak_and_no_instructor_file(assignment):
     assert release.leaks(assignment, assignment.release_dir) == []
     assert not (assignment.release_dir / release.DATA_SCRIPT).exists()
     assert not any("hidden" in str(p) or "catalogue" in str(p) for p in _tree(assignment.release_dir))
+
+
+def test_release_has_a_notebook_whose_story_is_locked_by_nbgrader(assignment):
+    """NAME.ipynb is released with nbgrader's metadata: every markdown cell read-only, with the checksum that
+    nbgrader validate checks; code cells stay editable, for the student to experiment."""
+    nb = nbformat.read(assignment.release_dir / f"{assignment.name}.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown":
+            assert meta.get("locked") and meta.get("checksum") == compute_checksum(cell), cell.source[:80]
+            assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False
+        else:
+            assert not meta.get("locked") and not meta.get("solution"), cell.source[:80]
 
 
 @pytest.mark.parametrize("leak", ["solution_line", "hidden_test_line"])
