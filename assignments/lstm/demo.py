@@ -51,11 +51,12 @@ class RememberFirst(nn.Module):
 
 
 def train(steps, generator):
+    """A RememberFirst trained for `steps` Adam steps on fresh batches from `generator`, and its per-step losses."""
     model = RememberFirst()
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     print(f"Remember the first of {LENGTH} random tokens ({TOKENS} kinds), batches of {BATCH}, {steps} Adam steps; "
           f"guessing scores a loss of {math.log(TOKENS):.2f} and an accuracy of {100 / TOKENS:.1f}%")
-    report, total, hits = max(steps // 10, 1), 0.0, 0
+    report, total, hits, losses = max(steps // 10, 1), 0.0, 0, []
     for step in range(1, steps + 1):
         x, first = batch(BATCH, generator)
         scores = model(x)
@@ -63,11 +64,12 @@ def train(steps, generator):
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        total, hits = total + loss.item(), hits + int((scores.argmax(dim=1) == first).sum())
+        losses.append(loss.item())
+        total, hits = total + losses[-1], hits + int((scores.argmax(dim=1) == first).sum())
         if step % report == 0:
             print(f"  step {step:4d}  loss {total / report:6.3f}  accuracy {100 * hits / (report * BATCH):5.1f}%")
             total, hits = 0.0, 0
-    return model
+    return model, losses
 
 
 def evaluate(model, generator, size=2000):
@@ -84,7 +86,7 @@ def main(argv=None):
     generator = torch.Generator().manual_seed(0)
     started = time.monotonic()
     try:
-        model = train(args.steps, generator)
+        model, _ = train(args.steps, generator)
         accuracy = evaluate(model, generator)
     except NotImplementedError as error:
         frame = traceback.extract_tb(error.__traceback__)[-1]
