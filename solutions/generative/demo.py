@@ -55,8 +55,8 @@ class VAE(nn.Module):
         return self.decoder(codes), mu, logvar
 
 
-def train_vae(data, epochs, generator):
-    model = VAE()
+def train_vae(data, epochs, generator, latent=8):
+    model = VAE(latent=latent)
     optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
     print(f"VAE on {data.shape[0]} digits, {epochs} epochs: loss = mean over the batch of (BCE summed over "
           f"64 pixels + KL)")
@@ -122,7 +122,9 @@ def ring(count, generator):
     return centres + 0.05 * torch.randn(count, 2, generator=generator)
 
 
-def train_wgan_gp(steps, generator, critic_steps=5, weight=0.1):
+def train_wgan_gp(steps, generator, critic_steps=5, weight=0.1, log=None):
+    """The trained generator. `log`, a dict if given, receives the critic ("critic") and, per generator step,
+    the Wasserstein estimate ("wasserstein") and the penalty ("penalty") of the last critic step."""
     g_net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
     critic = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
     g_opt = torch.optim.Adam(g_net.parameters(), lr=1e-3, betas=(0.5, 0.9))
@@ -135,11 +137,15 @@ def train_wgan_gp(steps, generator, critic_steps=5, weight=0.1):
             real = ring(128, generator)
             fake = g_net(torch.randn(128, 2)).detach()
             distance = gan.wgan_critic_loss(critic(real), critic(fake))
-            c_objective = distance + weight * gan.gradient_penalty(critic, real, fake)
+            penalty = gan.gradient_penalty(critic, real, fake)
+            c_objective = distance + weight * penalty
             c_opt.zero_grad()
             c_objective.backward()
             c_opt.step()
         estimate += -distance.item() / report
+        if log is not None:
+            log.setdefault("wasserstein", []).append(-distance.item())
+            log.setdefault("penalty", []).append(penalty.item())
         g_objective = gan.wgan_generator_loss(critic(g_net(torch.randn(128, 2))))
         g_opt.zero_grad()
         g_objective.backward()
@@ -147,6 +153,8 @@ def train_wgan_gp(steps, generator, critic_steps=5, weight=0.1):
         if step % report == 0:
             print(f"  step {step:5d}  Wasserstein estimate {estimate:7.4f}  generator {g_objective.item():8.4f}")
             estimate = 0.0
+    if log is not None:
+        log["critic"] = critic
     return g_net
 
 
