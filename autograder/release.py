@@ -84,6 +84,16 @@ def _meaningful(lines) -> set[str]:
             and not s.startswith(("import ", "from ")) and s not in BOILERPLATE}
 
 
+def _lines(path: Path) -> list[tuple[str, str]]:
+    """(where, line) for every line of a file as its reader sees it: a notebook's lines are those of its cells'
+    sources (its JSON would quote and escape them), anything else is read as text."""
+    if path.suffix == ".ipynb":
+        cells = nbformat.read(path, as_version=4).cells
+        return [(f"cell {k} line {n}", line) for k, cell in enumerate(cells, 1)
+                for n, line in enumerate(cell.source.splitlines(), 1)]
+    return [(f"line {n}", line) for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
+
+
 def leaks(assignment: Assignment, release: Path) -> list[str]:
     """Lines of a solution region or of the hidden suite that appear in `release`.
 
@@ -93,7 +103,7 @@ def leaks(assignment: Assignment, release: Path) -> list[str]:
     secret, allowed = set(), _meaningful(_clearer().code_stub["python"].splitlines())
     for path in sorted(assignment.solution_dir.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".ipynb") and not SKIPPED & set(path.parts):
-            inside, outside = split_regions(path.read_text())
+            inside, outside = split_regions("\n".join(line for _, line in _lines(path)))
             secret |= _meaningful(inside)
             if path.name in assignment.files:
                 allowed |= _meaningful(outside)
@@ -104,9 +114,9 @@ def leaks(assignment: Assignment, release: Path) -> list[str]:
     found = []
     for path in sorted(release.rglob("*")):
         if path.is_file():
-            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            for where, line in _lines(path):
                 if _normalise(line) in secret - allowed:
-                    found.append(f"{path.relative_to(release)}:{number}: {line.strip()}")
+                    found.append(f"{path.relative_to(release)}, {where}: {line.strip()}")
     return found
 
 

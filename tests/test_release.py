@@ -66,7 +66,7 @@ def test_release_has_a_notebook_whose_story_is_locked_by_nbgrader(assignment):
             assert not meta.get("locked") and not meta.get("solution"), cell.source[:80]
 
 
-@pytest.mark.parametrize("leak", ["solution_line", "hidden_test_line"])
+@pytest.mark.parametrize("leak", ["solution_line", "solution_line_in_notebook", "hidden_test_line"])
 def test_leak_check_refuses_a_release_that_leaks(convolution, tmp_path, leak):
     source = tmp_path / "solutions" / "convolution"
     shutil.copytree(convolution.solution_dir, source)
@@ -74,6 +74,10 @@ def test_leak_check_refuses_a_release_that_leaks(convolution, tmp_path, leak):
     public = source / "test_conv_public.py"
     if leak == "solution_line":  # a solution line copied into a public test
         public.write_text(public.read_text() + "\n# grad_bias = grad_out.sum(dim=(0, 2, 3))  # (C_out,)\n")
+    elif leak == "solution_line_in_notebook":  # the same line in a notebook's code cell, among others
+        nb = nbformat.read(source / "convolution.ipynb", as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell("def check():\n    grad_bias = grad_out.sum(dim=(0, 2, 3))\n"))
+        nbformat.write(nb, source / "convolution.ipynb")
     else:
         public.write_text(public.read_text() + "\n\ndef backward_by_autograd(m, x, weight, bias, stride, padding, "
                                                 "grad_out):\n    pass\n")
