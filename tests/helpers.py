@@ -29,3 +29,12 @@ def compose(assignment: config.Assignment, fixture: Path, target: Path, base: st
             elif path.name != "README":
                 shutil.copyfile(path, target / path.name)
     return target
+
+
+def student_folder(assignment: config.Assignment, target: Path, with_reference: bool) -> Path:
+    """The release as a student has it, in `target`; with_reference, the reference's modules copied over the stubs."""
+    shutil.copytree(assignment.release_dir, target)
+    if with_reference:
+        for file in assignment.files:
+            shutil.copyfile(assignment.solution_dir / file, target / file)
+    return target

@@ -1,12 +1,11 @@
 """Every released demo.py runs as a student runs it: on the reference it trains and shows it learned; on the
 untouched stubs it stops with one line naming what to fill in, not a traceback."""
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
-from helpers import ASSIGNMENTS, ROOT
+from helpers import ASSIGNMENTS, ROOT, student_folder
 
 from autograder import config
 
@@ -15,12 +14,7 @@ DEMOS = [name for name in ASSIGNMENTS if (COURSE.assignment(name).release_dir / 
 
 
 def _run_demo(name, tmp_path, with_reference, *args):
-    assignment = COURSE.assignment(name)
-    folder = tmp_path / name
-    shutil.copytree(assignment.release_dir, folder)
-    if with_reference:
-        for file in assignment.files:
-            shutil.copyfile(assignment.solution_dir / file, folder / file)
+    folder = student_folder(COURSE.assignment(name), tmp_path / name, with_reference)
     result = subprocess.run([sys.executable, "demo.py", *args], cwd=folder, capture_output=True, text=True,
                             timeout=300)
     return result, folder

@@ -1,12 +1,11 @@
 """Every assignment's notebook runs top to bottom (nbclient) in its released folder: on the reference
 solution, and on the untouched stubs (where it says what is missing instead of failing)."""
-import shutil
 import time
 
 import nbclient
 import nbformat
 import pytest
-from helpers import ASSIGNMENTS, ROOT
+from helpers import ASSIGNMENTS, ROOT, student_folder
 
 from autograder import config
 
@@ -19,12 +18,7 @@ TIME_LIMIT_S = 120
 @pytest.mark.parametrize("with_reference", [True, False], ids=["reference", "stubs"])
 @pytest.mark.parametrize("name, notebook", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom(name, notebook, with_reference, tmp_path):
-    assignment = COURSE.assignment(name)
-    folder = tmp_path / name
-    shutil.copytree(assignment.release_dir, folder)
-    if with_reference:
-        for file in assignment.files:
-            shutil.copyfile(assignment.solution_dir / file, folder / file)
+    folder = student_folder(COURSE.assignment(name), tmp_path / name, with_reference)
     nb = nbformat.read(folder / notebook, as_version=4)
     started = time.monotonic()
     nbclient.NotebookClient(nb, timeout=TIME_LIMIT_S, kernel_name="python3",

@@ -16,6 +16,9 @@ BIAS_IH_OFFSET = (0.4, -0.6, 0.3, 0.8)
 BIAS_HH_OFFSET = (-0.3, 0.9, -0.7, 0.2)
 BIAS_MODES = {  # which biases a case passes: the others are None
     "both": ("bias_ih", "bias_hh"), "nobias": (), "ih_only": ("bias_ih",), "hh_only": ("bias_hh",)}
+BIAS_ARGS = {  # how a case's call reads, for the messages
+    "both": ", bias_ih, bias_hh", "nobias": "", "ih_only": ", bias_ih, bias_hh=None",
+    "hh_only": ", bias_ih=None, bias_hh"}
 
 # one step: (N, I, H, biases)
 STEP_CASES = [

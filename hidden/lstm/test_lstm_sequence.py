@@ -4,7 +4,7 @@ lstm_forward (autograd) against torch.nn.LSTM's, for x, h0, c0 and every weight 
 """
 import pytest
 import torch
-from lstm_cases import DTYPES, SEQ_CASES, grad_names, seq_id, seq_inputs
+from lstm_cases import BIAS_ARGS, DTYPES, SEQ_CASES, grad_names, seq_id, seq_inputs
 
 SEQ_OUTPUTS = ("output", "h_n", "c_n")
 HINT_STRUCTURE = "return (output, (h_n, c_n)): output (T, N, H), h_n and c_n (N, H)"
@@ -89,9 +89,7 @@ def torch_sequence(m, x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, grad_ou
 
 def _call(case):
     t, n, i, h, bias = case
-    biases = {"both": ", bias_ih, bias_hh", "nobias": "", "ih_only": ", bias_ih, bias_hh=None",
-              "hh_only": ", bias_ih=None, bias_hh"}[bias]
-    return f"lstm_forward(x, h0, c0, weight_ih, weight_hh{biases}) with (T, N, I, H) = ({t}, {n}, {i}, {h})"
+    return f"lstm_forward(x, h0, c0, weight_ih, weight_hh{BIAS_ARGS[bias]}) with (T, N, I, H) = ({t}, {n}, {i}, {h})"
 
 
 def _unpack(grader, result, call):

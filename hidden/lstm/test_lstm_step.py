@@ -9,7 +9,7 @@ import math
 
 import pytest
 import torch
-from lstm_cases import DTYPES, GATES, STEP_CASES, step_id, step_inputs
+from lstm_cases import BIAS_ARGS, DTYPES, GATES, STEP_CASES, step_id, step_inputs
 
 HINT_Z = ("z = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh (transpose both weights; a None bias "
           "counts as zeros, and each bias may be None on its own)")
@@ -95,9 +95,7 @@ def torch_cell(m, x, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
 def _call(name, case, with_cell):
     n, i, h, bias = case
     state = "h_prev, c_prev" if with_cell else "h_prev"
-    biases = {"both": ", bias_ih, bias_hh", "nobias": "", "ih_only": ", bias_ih, bias_hh=None",
-              "hh_only": ", bias_ih=None, bias_hh"}[bias]
-    return f"{name}(x, {state}, weight_ih, weight_hh{biases}) with (N, I, H) = ({n}, {i}, {h})"
+    return f"{name}(x, {state}, weight_ih, weight_hh{BIAS_ARGS[bias]}) with (N, I, H) = ({n}, {i}, {h})"
 
 
 def _tuple(grader, got, want, call, names, hint):
