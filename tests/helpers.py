@@ -32,8 +32,9 @@ def compose(assignment: config.Assignment, fixture: Path, target: Path, base: st
 
 
 def student_folder(assignment: config.Assignment, target: Path, with_reference: bool) -> Path:
-    """The release as a student has it, in `target`; with_reference, the reference's modules copied over the stubs."""
-    shutil.copytree(assignment.release_dir, target)
+    """The release as a student has it, in `target` (which may exist, empty); with_reference, the reference's
+    modules copied over the stubs."""
+    shutil.copytree(assignment.release_dir, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     if with_reference:
         for file in assignment.files:
             shutil.copyfile(assignment.solution_dir / file, target / file)

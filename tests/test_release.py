@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ASSIGNMENTS, ROOT
+from helpers import ASSIGNMENTS, ROOT, student_folder
 from nbgrader.utils import compute_checksum
 
 from autograder import release
@@ -96,24 +96,15 @@ def test_unbalanced_marker_is_a_clear_error(tmp_path):
         release.clear_python(broken, tmp_path / "f.py")
 
 
-def _student_folder(pytester, assignment, with_reference):
-    for path in _tree(assignment.release_dir):
-        pytester.path.joinpath(path).parent.mkdir(parents=True, exist_ok=True)
-        pytester.path.joinpath(path).write_bytes((assignment.release_dir / path).read_bytes())
-    if with_reference:
-        for file in assignment.files:
-            shutil.copyfile(assignment.solution_dir / file, pytester.path / file)
-
-
 def test_public_tests_pass_on_the_reference(pytester, assignment):
-    _student_folder(pytester, assignment, with_reference=True)
+    student_folder(assignment, pytester.path, with_reference=True)
     result = pytester.runpytest_subprocess(timeout=120)
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 5 and "failed" not in outcomes, result.stdout.str()
 
 
 def test_public_tests_on_the_stubs_say_not_implemented(pytester, assignment):
-    _student_folder(pytester, assignment, with_reference=False)
+    student_folder(assignment, pytester.path, with_reference=False)
     result = pytester.runpytest_subprocess(timeout=120)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 5 and "passed" not in outcomes, result.stdout.str()
@@ -124,7 +115,7 @@ def test_public_tests_on_the_stubs_say_not_implemented(pytester, assignment):
 
 
 def test_public_tests_name_the_mistake(pytester, convolution):
-    _student_folder(pytester, convolution, with_reference=True)
+    student_folder(convolution, pytester.path, with_reference=True)
     conv = pytester.path / "conv.py"
     conv.write_text(conv.read_text().replace("grad_bias = grad_out.sum(dim=(0, 2, 3))",
                                              "grad_bias = grad_out.sum(dim=(0, 2, 3)) / grad_out.shape[0]"))
