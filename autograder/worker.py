@@ -148,7 +148,10 @@ class Guards:
             def guarded_init(self, *args, **kwargs):
                 guards._violation(dotted)
                 return init(self, *args, **kwargs)
-            target.__init__ = guarded_init
+            try:
+                target.__init__ = guarded_init
+            except (AttributeError, TypeError):  # a built-in type (int): left to the static check
+                pass
             return
 
         def guarded(*args, **kwargs):
@@ -198,6 +201,9 @@ def _targets(pattern: str):
         if isinstance(value, types.ModuleType) and (attr.startswith("_") or dotted == "torch.ops"
                                                     or attr != rest[0]):
             continue  # private, or reached through a wildcard (torch.nn.grad.* must not reach torch)
+        if isinstance(value, type) and attr != rest[0] and \
+                not (getattr(value, "__module__", None) or "").startswith(".".join(owner_parts)):
+            continue  # a class only imported there (torch.Tensor or typing's in torch.nn.functional): not its API
         if isinstance(value, types.ModuleType):
             for inner in dir(value):
                 member = getattr(value, inner, None)

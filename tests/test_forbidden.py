@@ -1,4 +1,6 @@
 """autograder.forbidden: static detection of forbidden APIs, alias resolution and the call graph."""
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -667,3 +669,33 @@ def test_report_of_reference_like_code_is_empty():
     assert report.findings == ()
     assert report.reachable({"conv2d_forward"}) == []
     assert isinstance(report, Report)
+
+
+def test_run_time_guards_of_a_whole_namespace_wrap_its_api_only(tmp_path):
+    """A wildcard over torch.nn.functional reaches names that are only imported there (torch.Tensor, typing's
+    Callable, DType = int): the run-time guards must leave them alone (wrapping int's __init__ raised and killed
+    every worker), and still stop the namespace's own functions and classes. In a fresh process: the guards
+    patch torch."""
+    script = textwrap.dedent("""
+        import torch
+        from autograder.worker import ForbiddenAPIError, Guards
+        scratch = {scratch!r}
+        Guards({{"student.py": ["torch.nn.functional.*", "torch.nn.[A-Z]*", "torch.special.*"]}}, scratch)
+        assert torch.Tensor.__init__ is object.__init__, torch.Tensor.__init__
+        open(scratch + "student.py", "w").write(
+            "import torch\\ndef relu(x):\\n    return torch.nn.functional.relu(x)\\n"
+            "def layer():\\n    return torch.nn.Linear(2, 3)\\ndef tensor():\\n    return torch.Tensor([1.0])\\n")
+        import sys
+        sys.path.insert(0, scratch)
+        import student
+        assert student.tensor().tolist() == [1.0]
+        for call in (lambda: student.relu(torch.ones(2)), student.layer):
+            try:
+                call()
+            except ForbiddenAPIError:
+                continue
+            raise AssertionError("a forbidden call was not stopped")
+        print("ok")
+    """).format(scratch=str(tmp_path) + "/")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "ok", run.stderr[-2000:]
