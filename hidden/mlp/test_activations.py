@@ -10,13 +10,13 @@ import pytest
 import torch
 
 DTYPES = [torch.float32, torch.float64]
-# shapes of the random cases: 1-D, 2-D, 3-D, a single element, a 0-dim tensor
-SHAPES = [(7,), (3, 5), (2, 3, 4), (1,), ()]
+# shapes of the random cases: 1-D, 3-D, a 0-dim tensor
+SHAPES = [(7,), (2, 3, 4), ()]
 # the extremes: exact zeros of both signs, tiny, moderate, past float32's exp overflow (88.7) and float64's (709.8)
 GRID = [-1000.0, -720.0, -500.0, -100.0, -89.0, -50.0, -20.0, -10.0, -5.0, -2.0, -1.0, -0.5, -1e-3, -1e-7, -0.0,
         0.0, 1e-7, 1e-3, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 89.0, 100.0, 500.0, 720.0, 1000.0]
 OUTPUTS = ("y", "grad_x")
-SLOPES = [0.0, 0.2, 1.0, 3.0]  # leaky_relu's negative_slope: none, usual, the identity, steeper than x itself
+SLOPES = [0.0, 0.2, 3.0]  # leaky_relu's negative_slope: none, usual, steeper than x itself
 BAD_GELU = ["exact", "Tanh", "erf", ""]
 HINT_BACKWARD = "grad_x = grad_y * f'(x): the derivative at the INPUT x, times grad_y, elementwise"
 HINT_RANGE = ("exp(1000) is inf and inf / inf is nan: write the formula with exp(-|x|) (at most 1), picking the "

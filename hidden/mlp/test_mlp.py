@@ -28,7 +28,7 @@ GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0
          "leaky_relu": math.sqrt(2.0 / (1.0 + 0.01 ** 2))}
 KAIMING_CASES = [(300, 200, None), (80, 600, "relu"), (400, 150, "tanh"), (200, 300, "linear"),
                  (250, 250, "sigmoid"), (300, 100, "leaky_relu")]
-NET_CASES = [(8, 5, 6, 3), (1, 4, 3, 2), (5, 1, 4, 3), (6, 3, 1, 4), (4, 7, 5, 10)]  # (N, I, H, C)
+NET_CASES = [(8, 5, 6, 3), (1, 4, 3, 2), (6, 1, 1, 10)]  # (N, I, H, C): N = 1, then I = H = 1 with many classes
 NET_ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu", "gelu", "silu"]
 
 HINT_LINEAR = ("out = x @ weight.T + bias: weight is (O, I), torch.nn.Linear's layout; add the bias only when it "
