@@ -43,3 +43,13 @@ def test_generative_demo_saves_its_samples(tmp_path):
     assert result.returncode == 0, result.stderr
     png = folder / "demo_samples.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout
+
+
+def test_mlp_demo_learns_the_digits(tmp_path):
+    result, folder = _run_demo("mlp", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    losses = [float(v) for v in re.findall(r"loss +([\d.]+) +train", result.stdout)]
+    accuracy = float(re.search(r"test accuracy on 360 held-out digits: ([\d.]+)%", result.stdout).group(1))
+    assert len(losses) == 20 and losses[-1] < 0.25 * losses[0], result.stdout  # guessing: log(10) = 2.30
+    assert accuracy >= 95, result.stdout  # guessing: 10 %
+    assert (folder / "demo_training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

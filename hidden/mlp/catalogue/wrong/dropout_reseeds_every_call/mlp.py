@@ -1,4 +1,4 @@
-"""Mistake: calls torch.manual_seed(0) inside dropout_forward: every call drops the same elements."""
+"""Mistake: calls torch.manual_seed(42) inside dropout_forward: every call drops the same elements."""
 import math
 
 import torch
@@ -67,7 +67,7 @@ def dropout_forward(x, p=0.5, training=True):
     elif p == 1.0:
         mask = torch.zeros_like(x)
     else:
-        torch.manual_seed(0)
+        torch.manual_seed(42)
         mask = (torch.rand(x.shape, dtype=x.dtype) >= p).to(x.dtype) / (1.0 - p)
     return x * mask, mask
 
