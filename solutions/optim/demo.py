@@ -104,6 +104,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training images (default 15)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # a small network: one thread is faster than several waiting for each other
     data = digits()
     started, curves, final = time.monotonic(), {}, {}
     try:
