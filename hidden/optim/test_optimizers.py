@@ -207,8 +207,7 @@ def test_no_autograd_history(grader, name, config):
                  f"parameters that are no longer leaves requiring grad, and state tensors that require grad, after "
                  f"60 steps of {call(name, config)}",
                  hint="update the parameters in place under torch.no_grad() (p.add_(...)), never p = p - ..., and "
-                      "compute the state from p.grad and p.detach()-free code under no_grad: nothing you store may "
-                      "require grad")
+                      "compute the state under torch.no_grad() too: nothing you store in self.state may require grad")
 
 
 @pytest.mark.parametrize(("name", "kwargs"), each_optimizer(ARGUMENTS))
