@@ -221,19 +221,46 @@ def scenario_source(scenario) -> str:
 
 @functools.cache
 def entry_points(scenario) -> dict[str, set[str] | None]:
-    """The attributes of `m.MODULE` a scenario uses, per module (None: used in a way we cannot follow)."""
+    """The attributes of `m.MODULE` a scenario uses, per module (None: used in a way we cannot follow).
+
+    `getattr(m.MODULE, ARG)`, with ARG one of the scenario's own parameters, is kept as "{ARG}": the name
+    that ARG holds in each call (see resolve_entry_points)."""
     tree = ast.parse(scenario_source(scenario))
-    arg = tree.body[0].args.args[0].arg
+    arguments = tree.body[0].args
+    arg = arguments.args[0].arg
+    parameters = {a.arg for a in arguments.args[1:] + arguments.kwonlyargs}
     used: dict[str, set[str] | None] = {}
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == arg:
             outer = parents.get(node)
-            if isinstance(outer, ast.Attribute) and outer.value is node and used.get(node.attr, set()) is not None:
-                used.setdefault(node.attr, set()).add(outer.attr)
+            if isinstance(outer, ast.Attribute) and outer.value is node:
+                name = outer.attr
+            elif (isinstance(outer, ast.Call) and isinstance(outer.func, ast.Name) and outer.func.id == "getattr"
+                  and len(outer.args) == 2 and outer.args[0] is node and isinstance(outer.args[1], ast.Name)
+                  and outer.args[1].id in parameters):
+                name = "{" + outer.args[1].id + "}"
             else:
                 used[node.attr] = None
+                continue
+            if used.get(node.attr, set()) is not None:
+                used.setdefault(node.attr, set()).add(name)
     return used
+
+
+def resolve_entry_points(names: set[str] | None, inputs: dict) -> set[str] | None:
+    """The entry points of one call: each "{ARG}" replaced by the name the input ARG holds (None if not a str)."""
+    if names is None:
+        return None
+    resolved = set()
+    for name in names:
+        if name.startswith("{"):
+            value = inputs.get(name[1:-1])
+            if not isinstance(value, str):
+                return None
+            name = value
+        resolved.add(name)
+    return resolved
 
 
 class Grader:
@@ -246,7 +273,7 @@ class Grader:
         """The scenario's result on the student's code (run in the worker)."""
         for module, names in entry_points(scenario).items():
             report = self.submission.reports.get(module)
-            found = report.reachable(names) if report else []
+            found = report.reachable(resolve_entry_points(names, inputs)) if report else []
             if found:
                 raise StudentFailure(f"{found[0].owner if found[0].owner != '<module>' else module + '.py'} uses "
                                      f"{found[0]}, which grading.toml forbids in {found[0].file}; tests that "

@@ -53,3 +53,16 @@ def test_mlp_demo_learns_the_digits(tmp_path):
     assert len(losses) == 20 and losses[-1] < 0.25 * losses[0], result.stdout  # guessing: log(10) = 2.30
     assert accuracy >= 95, result.stdout  # guessing: 10 %
     assert (folder / "demo_training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_optim_demo_trains_the_digits_network_with_adam_and_sgd_momentum(tmp_path):
+    result, folder = _run_demo("optim", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    accuracies = dict(re.findall(r"(Adam|SGD-momentum) +first loss [\d.]+ .+ test accuracy ([\d.]+)%", result.stdout))
+    first = [float(v) for v in re.findall(r"first loss ([\d.]+)", result.stdout)]
+    last = [float(v) for v in re.findall(r"last epoch's loss ([\d.]+)", result.stdout)]
+    assert set(accuracies) == {"Adam", "SGD-momentum"}, result.stdout
+    assert all(float(v) >= 95 for v in accuracies.values()), result.stdout  # the bar; guessing: 10 %
+    assert all(a < 0.1 * b for a, b in zip(last, first, strict=True)), result.stdout  # from about log(10) = 2.30
+    png = folder / "demo_losses.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout

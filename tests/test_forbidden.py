@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from autograder.forbidden import MODULE_LEVEL, Finding, Report, matches, scan
+from autograder.harness import entry_points, resolve_entry_points
 
 # The forbidden list of conv.py in grading.toml, copied so that these tests do not move with it.
 PATTERNS = (
@@ -699,3 +700,25 @@ def test_run_time_guards_of_a_whole_namespace_wrap_its_api_only(tmp_path):
     """).format(scratch=str(tmp_path) + "/")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
+def _by_name(m, name, x):
+    return getattr(m.optim, name)(x)
+
+
+def _by_attribute_and_name(m, name, x):
+    return m.optim.SGD(getattr(m.optim, name)(x))
+
+
+def _by_expression(m, name, x):
+    return getattr(m.optim, name.upper())(x)
+
+
+@pytest.mark.parametrize(("scenario", "name", "expected"), [
+    (_by_name, "Adam", {"Adam"}),
+    (_by_attribute_and_name, "Adam", {"SGD", "Adam"}),
+    (_by_name, 3, None),  # not a name: the whole file counts
+    (_by_expression, "adam", None),  # a name computed at run time cannot be followed
+])
+def test_entry_points_follow_getattr_with_a_parameter(scenario, name, expected):
+    assert resolve_entry_points(entry_points(scenario)["optim"], {"name": name, "x": 1}) == expected
