@@ -21,9 +21,9 @@ Conventions (the same as torch.nn.functional.max_pool2d and avg_pool2d with ceil
   over the window's real positions. Where windows overlap (stride < kernel), contributions add up.
 - Outputs keep the dtype of x (float32 or float64); inputs are never modified. Inputs are finite.
 
-Forbidden here: torch.nn.functional.*pool*, torch.nn.*Pool*, torch.*pool*, torch.autograd.*,
-Tensor.backward, torch.func.*. Allowed: everything else, torch.nn.functional.unfold/fold, pad,
-scatter_add and index_add included.
+Forbidden here: torch.nn.functional.*pool*, torch.nn.*Pool*, torch.*pool*, torch.autograd.* (torch.no_grad,
+which is torch.autograd.no_grad, included), Tensor.backward, torch.func.*. Allowed: everything else,
+torch.nn.functional.unfold/fold and pad, scatter_add and index_add included.
 """
 import torch
 import torch.nn.functional as F

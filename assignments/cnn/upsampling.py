@@ -23,8 +23,8 @@ Conventions (the same as torch.nn.functional.conv_transpose2d and interpolate):
   on the way.
 
 Forbidden here: torch.nn.functional.conv*, conv_transpose*, interpolate, upsample*, grid_sample,
-torch.nn.Conv*, torch.nn.Upsample*, torch.nn.grad.*, torch.conv*, torch.autograd.*, Tensor.backward,
-torch.func.*. Allowed: everything else, torch.nn.functional.unfold/fold, matmul and einsum included.
+torch.nn.Conv*, torch.nn.Upsample*, torch.nn.grad.*, torch.conv*, torch.autograd.* (torch.no_grad included),
+Tensor.backward, torch.func.*. Allowed: everything else, torch.nn.functional.unfold/fold, matmul and einsum included.
 """
 import torch
 import torch.nn.functional as F

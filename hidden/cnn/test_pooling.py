@@ -44,13 +44,15 @@ def avgpool_back(m, x, grad_out, kernel_size, stride, padding, count_include_pad
     return {"grad_x": grad_x, "x": x, "grad_out": grad_out}
 
 
-def defaults(m, x, grad_out, kernel_size):
-    """Every function with stride and padding left at their defaults (and count_include_pad)."""
-    pooling = m.pooling
-    return {"max": pooling.maxpool2d_forward(x, kernel_size)[0],
-            "max_back": pooling.maxpool2d_backward(grad_out, x, kernel_size),
-            "avg": pooling.avgpool2d_forward(x, kernel_size),
-            "avg_back": pooling.avgpool2d_backward(grad_out, x, kernel_size)}
+def defaults(m, function, x, grad_out, kernel_size):
+    """One function with stride and padding (and count_include_pad) left at their defaults."""
+    if function == "maxpool2d_forward":
+        return m.pooling.maxpool2d_forward(x, kernel_size)
+    if function == "maxpool2d_backward":
+        return m.pooling.maxpool2d_backward(grad_out, x, kernel_size)
+    if function == "avgpool2d_forward":
+        return m.pooling.avgpool2d_forward(x, kernel_size)
+    return m.pooling.avgpool2d_backward(grad_out, x, kernel_size)
 
 
 def bad_padding(m, kernel_size, padding):
@@ -98,13 +100,15 @@ def torch_avgpool_back(m, x, grad_out, kernel_size, stride, padding, count_inclu
     return {"grad_x": x.grad}
 
 
-def torch_defaults(m, x, grad_out, kernel_size):
+def torch_defaults(m, function, x, grad_out, kernel_size):
     x = x.clone().requires_grad_(True)
-    functional = torch.nn.functional
-    out = {"max": functional.max_pool2d(x, kernel_size), "avg": functional.avg_pool2d(x, kernel_size)}
-    out["max_back"] = torch.autograd.grad(out["max"], x, grad_out)[0]
-    out["avg_back"] = torch.autograd.grad(out["avg"], x, grad_out)[0]
-    return {key: value.detach() for key, value in out.items()}
+    if function.startswith("max"):
+        out, indices = torch.nn.functional.max_pool2d(x, kernel_size, return_indices=True)
+    else:
+        out, indices = torch.nn.functional.avg_pool2d(x, kernel_size), None
+    if function.endswith("backward"):
+        return torch.autograd.grad(out, x, grad_out)[0]
+    return out.detach() if indices is None else (out.detach(), indices)
 
 
 # ---------------------------------------------------------------- tests
@@ -177,15 +181,18 @@ def test_avgpool_backward(grader, case, variant):
     _unchanged(grader, got, inputs, ["x", "grad_out"], call)
 
 
-@pytest.mark.part("pooling_arguments")
+FUNCTIONS = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward"]
+
+
 @pytest.mark.parametrize("kernel_size", [2, (3, 2)], ids=str)
-def test_default_stride_is_kernel_size(grader, kernel_size):
+@pytest.mark.parametrize("function", [pytest.param(f, marks=pytest.mark.part(f)) for f in FUNCTIONS])
+def test_default_stride_is_kernel_size(grader, function, kernel_size):
     inputs = pool_inputs(((2, 2, 7, 6), kernel_size, None, 0), "ties", torch.float64, seed=80)
-    inputs = {name: inputs[name] for name in ("x", "grad_out", "kernel_size")}
+    inputs = {name: inputs[name] for name in ("x", "grad_out", "kernel_size")} | {"function": function}
     got, want = grader.student(defaults, **inputs), grader.reference(torch_defaults, **inputs)
-    for name in ("max", "max_back", "avg", "avg_back"):
-        grader.check(got[name], want[name], f"{name} with kernel_size={kernel_size} and stride, padding left out",
-                     hint="stride=None means stride = kernel_size (non-overlapping windows); padding defaults to 0")
+    args = "grad_out, x" if function.endswith("backward") else "x"
+    grader.check(got, want, f"{function}({args}, kernel_size={kernel_size}) with stride and padding left out",
+                 hint="stride=None means stride = kernel_size (non-overlapping windows); padding defaults to 0")
 
 
 @pytest.mark.part("pooling_arguments")
@@ -193,7 +200,7 @@ def test_default_stride_is_kernel_size(grader, kernel_size):
 def test_padding_above_half_the_kernel_is_a_value_error(grader, bad):
     kernel_size, padding = bad
     got = grader.student(bad_padding, kernel_size=kernel_size, padding=padding)
-    for function in ("maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward"):
+    for function in FUNCTIONS:
         grader.check(got[function], {"raised": "ValueError", "message_given": True},
                      f"{function}(..., kernel_size={kernel_size}, stride=1, padding={padding})",
                      hint="padding may be at most half the kernel in each dimension (2 * PH <= KH and 2 * PW <= KW); "
