@@ -43,3 +43,13 @@ def test_generative_demo_saves_its_samples(tmp_path):
     assert result.returncode == 0, result.stderr
     png = folder / "demo_samples.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout
+
+
+def test_cnn_demo_resnet_learns_the_digits(tmp_path):
+    result, folder = _run_demo("cnn", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"ResNet test accuracy on 360 held-out digits: ([\d.]+)%", result.stdout).group(1))
+    first, last = (float(v) for v in re.search(r"ResNet: \d+ parameters, loss ([\d.]+) -> ([\d.]+)",
+                                               result.stdout).groups())
+    assert accuracy >= 95 and last < 0.25 * first, result.stdout  # guessing: 10 %, a loss of log(10) = 2.3
+    assert (folder / "demo_resnet.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", result.stdout
