@@ -66,3 +66,13 @@ def test_optim_demo_trains_the_digits_network_with_adam_and_sgd_momentum(tmp_pat
     assert all(a < 0.1 * b for a, b in zip(last, first, strict=True)), result.stdout  # from about log(10) = 2.30
     png = folder / "demo_losses.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout
+
+
+def test_cnn_demo_resnet_learns_the_digits(tmp_path):
+    result, folder = _run_demo("cnn", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"ResNet test accuracy on 360 held-out digits: ([\d.]+)%", result.stdout).group(1))
+    first, last = (float(v) for v in re.search(r"ResNet: \d+ parameters, loss ([\d.]+) -> ([\d.]+)",
+                                               result.stdout).groups())
+    assert accuracy >= 95 and last < 0.25 * first, result.stdout  # guessing: 10 %, a loss of log(10) = 2.3
+    assert (folder / "demo_resnet.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", result.stdout
