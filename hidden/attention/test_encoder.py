@@ -54,8 +54,8 @@ def draws(m, state, config, src, options, p, copies):
     layer.train()
     with torch.no_grad():
         out = layer(src.expand(copies, *src.shape[1:]), **options)  # (copies, L, E)
-        again = layer(src, **options)
-        once = layer(src, **options)
+        again = layer(src.expand(64, *src.shape[1:]), **options)  # (64, L, E): a batch of 64 draws, twice
+        once = layer(src.expand(64, *src.shape[1:]), **options)
     return {"mean": out.mean(dim=0), "standard error": out.std(dim=0) / copies ** 0.5,
             "two calls differ": not bool(torch.equal(again, once))}
 
