@@ -4,8 +4,8 @@ The task: reverse a sequence of 8 random digits (synthetic, nothing is downloade
 your sinusoidal_positional_encoding is added, two of your TransformerEncoderLayers attend, and a linear layer
 reads out one digit per position; position i must find the digit at position 7 - i, which only attention over
 the positions can do. Guessing gets a digit right 10% of the time and a whole sequence almost never; a working
-encoder gets close to 100% of whole sequences. If it does not, run pytest first. The attention maps of the first
-layer before and after training are saved to demo_attention.png.
+encoder gets close to 100% of whole sequences. If it does not, run pytest first. The attention maps of both
+layers before and after training are saved to demo_attention.png.
 """
 import argparse
 import math
@@ -50,10 +50,14 @@ class Reverser(nn.Module):
         return self.readout(x)  # (N, L, DIGITS)
 
     def attention_maps(self, digits):
-        """The first layer's attention weights, (N, L, L) averaged over the heads."""
+        """Each layer's attention weights, averaged over the heads: LAYERS tensors of shape (N, L, L)."""
+        maps = []
         with torch.no_grad():
             x = self.embed(digits) + self.pe
-            return self.layers[0].self_attn(x, x, x)[1]
+            for layer in self.layers:
+                maps.append(layer.self_attn(x, x, x)[1])  # post-norm: the layer attends over its input
+                x = layer(x)
+        return maps
 
 
 def train(model, steps, generator, log=print):
@@ -88,16 +92,17 @@ def evaluate(model, generator, size=2000):
     return float(right.float().mean())
 
 
-def save_maps(before, after, path):
-    import matplotlib
-    matplotlib.use("Agg")
+def plot_maps(before, after):
+    """A figure of each layer's attention (query position down, key position across) before and after training."""
     import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(1, 2, figsize=(8, 4))
-    for ax, maps, title in zip(axes, (before, after), ("before training", "after training"), strict=True):
-        ax.imshow(maps, cmap="viridis", vmin=0, vmax=1)
-        ax.set(title=f"layer 1 attention, {title}", xlabel="key position", ylabel="query position")
+    figure, axes = plt.subplots(2, LAYERS, figsize=(4 * LAYERS, 7.5), squeeze=False)
+    for row, (maps, when) in enumerate(((before, "before"), (after, "after"))):
+        for k, weights in enumerate(maps):
+            axes[row, k].imshow(weights, cmap="viridis", vmin=0, vmax=1)
+            axes[row, k].set(title=f"layer {k + 1} attention, {when} training", xlabel="key position",
+                             ylabel="query position")
     figure.tight_layout()
-    figure.savefig(path)
+    return figure
 
 
 def main(argv=None):
@@ -111,15 +116,17 @@ def main(argv=None):
     try:
         model = Reverser()
         probe, _ = batch(1, generator)
-        before = model.attention_maps(probe)[0]
+        before = [maps[0] for maps in model.attention_maps(probe)]
         train(model, args.steps, generator)
         accuracy = evaluate(model, generator)
-        after = model.attention_maps(probe)[0]
+        after = [maps[0] for maps in model.attention_maps(probe)]
     except NotImplementedError as error:
         frame = traceback.extract_tb(error.__traceback__)[-1]
         sys.exit(f"demo.py stopped: {frame.name} in {Path(frame.filename).name} (line {frame.lineno}) is not "
                  f"implemented yet. Fill it in (pytest tells you when it is right) and run the demo again.")
-    save_maps(before, after, HERE / "demo_attention.png")
+    import matplotlib
+    matplotlib.use("Agg")
+    plot_maps(before, after).savefig(HERE / "demo_attention.png")
     verdict = "your transformer reverses" if accuracy > 0.95 else "not learned yet: check your layers with pytest"
     print(f"sequences reversed without an error, of 2000 new ones: {100 * accuracy:.1f}%: {verdict} "
           f"({time.monotonic() - started:.0f} s); attention maps in demo_attention.png")
