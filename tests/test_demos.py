@@ -76,3 +76,13 @@ def test_cnn_demo_resnet_learns_the_digits(tmp_path):
                                                result.stdout).groups())
     assert accuracy >= 95 and last < 0.25 * first, result.stdout  # guessing: 10 %, a loss of log(10) = 2.3
     assert (folder / "demo_resnet.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", result.stdout
+
+
+def test_attention_demo_learns_to_reverse(tmp_path):
+    result, folder = _run_demo("attention", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    losses = [float(v) for v in re.findall(r"loss +([\d.]+) +digits right", result.stdout)]
+    accuracy = float(re.search(r"of 2000 new ones: ([\d.]+)%", result.stdout).group(1))
+    assert len(losses) == 10 and losses[-1] < 0.1 * losses[0], result.stdout  # guessing: log(10) = 2.30
+    assert accuracy >= 95, result.stdout  # guessing: 1e-8
+    assert (folder / "demo_attention.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
