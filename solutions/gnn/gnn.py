@@ -71,9 +71,9 @@ def gcn_normalized_adjacency(edge_index, num_nodes, add_self_loops=True, dtype=N
         of A[i, j] (the in-degree, self-loop included),
             out[i, j] = A[i, j] / sqrt(deg[i] * deg[j]),   and 0 wherever deg[i] or deg[j] is 0.
     """
-    dtype = torch.get_default_dtype() if dtype is None else dtype
     out = None
     ### BEGIN SOLUTION
+    dtype = torch.get_default_dtype() if dtype is None else dtype
     adjacency = torch.zeros(num_nodes, num_nodes, dtype=dtype)  # (N, N): rows targets i, columns sources j
     ones = torch.ones(edge_index.shape[1], dtype=dtype)  # (E,)
     adjacency = adjacency.index_put((edge_index[1], edge_index[0]), ones, accumulate=True)
