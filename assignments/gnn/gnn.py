@@ -58,7 +58,6 @@ def gcn_normalized_adjacency(edge_index, num_nodes, add_self_loops=True, dtype=N
         of A[i, j] (the in-degree, self-loop included),
             out[i, j] = A[i, j] / sqrt(deg[i] * deg[j]),   and 0 wherever deg[i] or deg[j] is 0.
     """
-    dtype = torch.get_default_dtype() if dtype is None else dtype
     out = None
     # YOUR CODE HERE
     raise NotImplementedError()
