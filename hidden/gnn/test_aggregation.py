@@ -31,7 +31,7 @@ def aggregate(m, x, edge_index, aggr, grad_out):
     else:
         leaf = x.clone().requires_grad_(True)
         out = m.gnn.message_passing(leaf, edge_index, aggr)
-        (out * grad_out).sum().backward()
+        ((out * grad_out).sum() + 0 * leaf.sum()).backward()  # an output without edges may not depend on x
         return {"grad_x": leaf.grad}
     return {"out": out, "x": x, "edge_index": edge_index}
 
