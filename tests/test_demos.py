@@ -43,3 +43,15 @@ def test_generative_demo_saves_its_samples(tmp_path):
     assert result.returncode == 0, result.stderr
     png = folder / "demo_samples.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, result.stdout
+
+
+def test_gnn_demo_classifies_the_unlabelled_nodes(tmp_path):
+    result, folder = _run_demo("gnn", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    found = dict(re.findall(r"(GCN|GraphSAGE|GAT) +loss [\d.]+ -> [\d.]+ +accuracy on the unlabelled nodes: ([\d.]+)%",
+                            result.stdout))
+    assert sorted(found) == ["GAT", "GCN", "GraphSAGE"], result.stdout
+    assert all(float(value) > 90 for value in found.values()), result.stdout  # guessing: 25 %, the features: ~60 %
+    losses = re.findall(r"loss ([\d.]+) -> ([\d.]+)", result.stdout)
+    assert all(float(last) < 0.5 * float(first) for first, last in losses), result.stdout
+    assert (folder / "demo_gnn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
