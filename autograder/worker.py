@@ -175,11 +175,14 @@ def _targets(pattern: str):
     """(owner, attribute, dotted name) for every live object a pattern names that can be wrapped.
 
     Private namespaces (torch._C, torch.ops, ...) are left to the static check: wrapping them would
-    slow down and break torch itself.
+    slow down and break torch itself. A whole top-level package ("dgl") stands for its public callables
+    ("dgl.*"); one that is not installed has nothing to wrap, and the static check finds its import.
     """
     if pattern.startswith("Tensor."):
         pattern = "torch." + pattern
     parts = pattern.split(".")
+    if len(parts) == 1:
+        parts.append("*")
     glob_at = next((i for i, p in enumerate(parts) if any(c in p for c in "*?[")), len(parts))
     owner_parts = parts[:max(glob_at, 1) if glob_at < len(parts) else len(parts) - 1]
     if any(p.startswith("_") for p in owner_parts[1:]) or owner_parts[:2] == ["torch", "ops"]:

@@ -86,3 +86,15 @@ def test_attention_demo_learns_to_reverse(tmp_path):
     assert len(losses) == 10 and losses[-1] < 0.1 * losses[0], result.stdout  # guessing: log(10) = 2.30
     assert accuracy >= 95, result.stdout  # guessing: 1e-8
     assert (folder / "demo_attention.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gnn_demo_classifies_the_unlabelled_nodes(tmp_path):
+    result, folder = _run_demo("gnn", tmp_path, with_reference=True)
+    assert result.returncode == 0, result.stderr
+    found = dict(re.findall(r"(GCN|GraphSAGE|GAT) +loss [\d.]+ -> [\d.]+ +accuracy on the unlabelled nodes: ([\d.]+)%",
+                            result.stdout))
+    assert sorted(found) == ["GAT", "GCN", "GraphSAGE"], result.stdout
+    assert all(float(value) > 90 for value in found.values()), result.stdout  # guessing: 25 %, the features: ~60 %
+    losses = re.findall(r"loss ([\d.]+) -> ([\d.]+)", result.stdout)
+    assert all(float(last) < 0.5 * float(first) for first, last in losses), result.stdout
+    assert (folder / "demo_gnn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -7,6 +7,7 @@ import pytest
 
 from autograder.forbidden import MODULE_LEVEL, Finding, Report, matches, scan
 from autograder.harness import entry_points, resolve_entry_points
+from autograder.worker import _targets
 
 # The forbidden list of conv.py in grading.toml, copied so that these tests do not move with it.
 PATTERNS = (
@@ -722,3 +723,25 @@ def _by_expression(m, name, x):
 ])
 def test_entry_points_follow_getattr_with_a_parameter(scenario, name, expected):
     assert resolve_entry_points(entry_points(scenario)["optim"], {"name": name, "x": 1}) == expected
+
+
+# Whole packages that are not installed (gnn.py forbids these): their imports are found by name alone.
+PACKAGES = ("torch_geometric", "torch_geometric.*", "torch_scatter", "torch_scatter.*", "dgl", "dgl.*")
+PACKAGE_IMPORTS = [
+    ("import torch_geometric", "import torch_geometric\n", "torch_geometric"),
+    ("from torch_scatter import scatter", "from torch_scatter import scatter\n", "torch_scatter.scatter"),
+    ("import dgl.function as fn", "import dgl.function as fn\n", "dgl.function"),
+    ("importlib of a submodule", "import importlib\nimportlib.import_module('torch_geometric.utils')\n",
+     "torch_geometric.utils"),
+]
+
+
+@pytest.mark.parametrize(("source", "api"), [c[1:] for c in PACKAGE_IMPORTS], ids=[c[0] for c in PACKAGE_IMPORTS])
+def test_import_of_an_uninstalled_forbidden_package_is_found(source, api):
+    assert api in [f.api for f in findings(source, PACKAGES)]
+
+
+def test_run_time_guards_accept_whole_packages_installed_or_not():
+    targets = {pattern: [dotted for _, _, dotted in _targets(pattern)] for pattern in ("no_such_package_xyz", "json")}
+    assert targets["no_such_package_xyz"] == []  # not installed: nothing to wrap, the static check finds the import
+    assert "json.dumps" in targets["json"]  # installed: a bare package name stands for its public callables
