@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -115,6 +117,10 @@ def _grade(assignment, args, course: config.Config, jobs: int, console: Console)
         print(f"autograder: interrupted by {stop}: {done.graded} of {done.total - done.skipped} submissions "
               f"graded before it (their results are written; {done.skipped} were up to date); rerun the same "
               f"command to grade the rest.", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(stop.signum, signal.SIG_DFL)  # end as the signal ends a process: at once (no slow
+        os.kill(os.getpid(), stop.signum)  # interpreter teardown), and the caller sees which signal it was
         return 128 + stop.signum
     report.print_table(results, f"{assignment.name}: {len(results)} submissions", console)
     console.print(f"results in {where}")
