@@ -30,7 +30,7 @@ class BatchProgress:
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
                                  TimeRemainingColumn(), TextColumn("{task.fields[failed]}"),
-                                 console=Console(file=self.stream), transient=False)
+                                 console=Console(file=self.stream, force_terminal=True), transient=False)
             self._task = self._bar.add_task(label, total=total, rate="", failed="")
             self._bar.start()
         elif total:
