@@ -105,10 +105,10 @@ class CpuMeter:
         if self.folder:
             (self.folder / "cgroup.procs").write_text(str(os.getpid()))
 
-    def run(self, command: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float]:
+    def run(self, command: list[str], env: dict, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess, float]:
         import resource
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, preexec_fn=self.enter)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, preexec_fn=self.enter, cwd=cwd)
         if self.folder:
             cpu = int((self.folder / "cpuacct.usage").read_text()) / 1e9
             self.folder.rmdir()
@@ -190,10 +190,13 @@ def main() -> None:
                   f"scores {'identical' if same else 'DIFFER'}", flush=True)
         if args.nbgrader:
             from nbgrader_side import grade_with_nbgrader
-            wall, cpu, how = grade_with_nbgrader(assignment, sources, Path(tmp) / "nbgrader")
+            wall, cpu, how, scores = grade_with_nbgrader(assignment, sources, Path(tmp) / "nbgrader")
             new = measured[kits[-1][0]]
-            print(f"{'nbgrader autograde':28s} wall {wall:7.1f} s  CPU {cpu:7.1f} s ({how}); the kit is "
-                  f"{wall / new['process_wall']:.1f}x faster in wall time, {cpu / new['cpu']:.1f}x in CPU", flush=True)
+            full = sum(score >= assignment.max_score - 1e-6 for score in scores.values())
+            kit_full = sum(score >= assignment.max_score - 1e-6 for score in new["scores"])
+            print(f"{'nbgrader autograde':28s} wall {wall:7.1f} s  CPU {cpu:7.1f} s ({how}); full marks: "
+                  f"{full} (the kit: {kit_full}); the kit is {wall / new['process_wall']:.1f}x faster in wall "
+                  f"time, {cpu / new['cpu']:.1f}x in CPU", flush=True)
         print(f"load average after: {os.getloadavg()[0]:.1f}; CPU measured by {measured[kits[-1][0]]['cpu_how']}")
 
 
