@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +17,8 @@ EPILOG = {
              "convolution --course",
     "collect": "example: autograder collect convolution submissions.zip --roster students.csv",
     "validate": "example: autograder validate convolution",
+    "merge": "example: autograder merge shards/1 shards/2 shards/3 --out results   or   autograder merge shards/* "
+             "--course",
 }
 
 
@@ -35,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade every submitted/STUDENT/NAME of the course (the folder of grading.toml) into "
                             "its gradebook, feedback/ and exports/")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel (default: config)")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade everything (default: skip submissions whose results are up to date)")
+    grade.add_argument("--only", nargs="+", metavar="NAME", help="regrade only these submissions (or students)")
+    grade.add_argument("--shard", metavar="K/N", help="grade the K-th of N shares into --out; then autograder merge")
     collect = sub.add_parser("collect", help="place an LMS bulk download (Canvas, Moodle) or a folder of "
                                              "per-student folders under submitted/STUDENT/NAME",
                              epilog=EPILOG["collect"])
@@ -45,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                                                "implementations", epilog=EPILOG["validate"])
     validate.add_argument("assignment")
     validate.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel")
+    merge = sub.add_parser("merge", help="combine the --out folders of grade --shard K/N runs into one run's "
+                                         "results", epilog=EPILOG["merge"])
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT")
+    merge.add_argument("--out", type=Path, help="folder for NAME/results.json, feedback and grades.csv")
+    merge.add_argument("--course", action="store_true",
+                       help="write into the course (autograded/, feedback/, gradebook.db, exports/)")
     return parser
 
 
@@ -53,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 160)  # logs and CI get the whole table
     try:
         course = config.load(args.config)
+        if args.command == "merge":
+            return _merge(args, course, console)
         assignment = course.assignment(args.assignment)
         jobs = getattr(args, "jobs", None) or course.jobs
         if args.command == "release":
@@ -64,30 +80,75 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "collect":
             return _collect(assignment, args, course.root, console)
         if args.command == "grade":
-            from autograder import report
-            from autograder.grade import grade
-            if args.course == bool(args.submissions) or bool(args.out) == args.course:
-                raise config.ConfigError("give either SUBMISSION... --out DIR, or --course (no submissions, no --out).")
-            if args.course:
-                from autograder.course import grade_course
-                results = grade_course(assignment, course.root, jobs)
-                where = (f"{course.root}/autograded/STUDENT/{assignment.name}/, feedback/, gradebook.db and "
-                         f"exports/{assignment.name}-*.csv")
-            else:
-                results = grade(assignment, args.submissions, args.out, jobs)
-                where = f"{args.out}/NAME/results.json, feedback.txt; {args.out}/grades.csv"
-            report.print_table(results, f"{assignment.name}: {len(results)} submissions", console)
-            console.print(f"results in {where}")
-            broken = [r.submission for r in results if r.error or r.grader_errors]
-            if broken:
-                console.print(f"[red]grading failed for {', '.join(broken)}: see their feedback.txt[/red]")
-                return 1
-            return 0
+            return _grade(assignment, args, course, jobs, console)
         from autograder.validate import validate
         return 0 if validate(assignment, jobs, console) else 1
     except config.ConfigError as error:  # release errors included
         print(f"autograder: {error}", file=sys.stderr)
         return 2
+
+
+def _grade(assignment, args, course: config.Config, jobs: int, console: Console) -> int:
+    from autograder import report
+    from autograder.grade import FolderSink, Interrupted, Summary, grade
+    shard_of = None
+    if args.shard:
+        from autograder import shard
+        shard_of = shard.parse(args.shard)
+    if args.course == bool(args.submissions) or (bool(args.out) == args.course and not (args.course and shard_of)):
+        raise config.ConfigError("give either SUBMISSION... --out DIR, or --course (no submissions; --out DIR "
+                                 "only with --shard).")
+    summary = Summary()
+    options = {"force": args.force, "only": args.only, "shard_of": shard_of, "summary": summary, "progress": True}
+    try:
+        if args.course:
+            from autograder.course import grade_course
+            if args.out:
+                options["sink"] = FolderSink(args.out)
+            results = grade_course(assignment, course.root, jobs, **options)
+            where = (f"{args.out}/STUDENT/ (merge the shards with autograder merge ... --course)" if args.out else
+                     f"{course.root}/autograded/STUDENT/{assignment.name}/, feedback/, gradebook.db and "
+                     f"exports/{assignment.name}-*.csv")
+        else:
+            results = grade(assignment, args.submissions, args.out, jobs, **options)
+            where = f"{args.out}/NAME/results.json, feedback.txt; {args.out}/grades.csv"
+    except Interrupted as stop:
+        done = stop.summary
+        print(f"autograder: interrupted by {stop}: {done.graded} of {done.total - done.skipped} submissions "
+              f"graded before it (their results are written; {done.skipped} were up to date); rerun the same "
+              f"command to grade the rest.", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(stop.signum, signal.SIG_DFL)  # end as the signal ends a process: at once (no slow
+        os.kill(os.getpid(), stop.signum)  # interpreter teardown), and the caller sees which signal it was
+        return 128 + stop.signum
+    report.print_table(results, f"{assignment.name}: {len(results)} submissions", console)
+    console.print(f"results in {where}")
+    console.print(f"{summary.graded} graded, {summary.skipped} skipped (up to date), {summary.failed} failed"
+                  + (f", {summary.left} not graded (not in --only)" if summary.left else ""))
+    broken = [r.submission for r in results if r.error or r.grader_errors]
+    if broken:
+        console.print(f"[red]grading failed for {', '.join(broken)}: see their feedback.txt[/red]")
+        return 1
+    return 0
+
+
+def _merge(args, course: config.Config, console: Console) -> int:
+    from autograder import report, shard
+    from autograder.grade import FolderSink
+    if bool(args.out) == args.course:
+        raise config.ConfigError("give either --out DIR or --course to autograder merge.")
+    assignment, results, marks = shard.collect(course, args.shards)
+    if args.course:
+        from autograder.course import CourseSink
+        sink, where = CourseSink(assignment, course.root), f"{course.root}/autograded/, gradebook.db, exports/"
+    else:
+        sink, where = FolderSink(args.out), f"{args.out}/NAME/results.json, feedback.txt; {args.out}/grades.csv"
+    shard.merge(sink, results, marks)
+    report.print_table(results, f"{assignment.name}: {len(results)} submissions from {len(args.shards)} shards",
+                       console)
+    console.print(f"merged into {where}")
+    return 0
 
 
 def _collect(assignment, args, course: Path, console: Console) -> int:

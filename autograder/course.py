@@ -11,62 +11,14 @@ files that Canvas and Moodle import.
 from __future__ import annotations
 
 import csv
-import datetime
 import html
-import os
-import sys
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
-from autograder import report
+from autograder import gradebook, report, store
 from autograder.config import Assignment, ConfigError
 from autograder.grade import grade
+from autograder.gradebook import url as gradebook_url  # noqa: F401 - where the course's gradebook is
 from autograder.report import Result
-
-
-def gradebook_url(course: Path) -> str:
-    return f"sqlite:///{(course / 'gradebook.db').resolve()}"
-
-
-def _timestamp(folder: Path) -> datetime.datetime | None:
-    stamp = folder / "timestamp.txt"
-    if not stamp.exists():
-        return None
-    text = stamp.read_text().strip().removesuffix(" UTC")
-    try:
-        return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
-    except ValueError:
-        return None
-
-
-def write_gradebook(assignment: Assignment, course: Path, results: list[Result]) -> None:
-    """Each test as a grade cell of a notebook named after its part, each score as its auto_score."""
-    cells = {}
-    for result in results:
-        for test in result.tests:
-            cells.setdefault((test.part, test.name), test.max_score)
-    scripts = str(Path(sys.executable).parent)  # nbgrader runs `alembic`, installed beside this Python
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
-    with Gradebook(gradebook_url(course)) as gradebook:
-        gradebook.update_or_create_assignment(assignment.name)
-        for part in assignment.parts:
-            gradebook.update_or_create_notebook(part, assignment.name)
-        for (part, name), max_score in cells.items():
-            gradebook.update_or_create_grade_cell(name, part, assignment.name, max_score=max_score,
-                                                  cell_type="code")
-        for result in results:
-            student = result.submission
-            gradebook.update_or_create_student(student)
-            folder = course / "submitted" / student / assignment.name
-            submission = gradebook.update_or_create_submission(assignment.name, student,
-                                                               timestamp=_timestamp(folder))
-            scores = {(t.part, t.name): t.score for t in result.tests}
-            for notebook in submission.notebooks:
-                for cell in notebook.grades:
-                    cell.auto_score = scores.get((notebook.name, cell.name), 0.0)
-            gradebook.db.commit()
 
 
 def feedback_html(result: Result) -> str:
@@ -85,19 +37,19 @@ def write_exports(assignment: Assignment, course: Path, results: list[Result]) -
     folder = course / "exports"
     folder.mkdir(exist_ok=True)
     canvas, moodle, tests = (folder / f"{assignment.name}-{kind}.csv" for kind in ("canvas", "moodle", "tests"))
-    with canvas.open("w", newline="") as stream:
+    with store.replacing(canvas) as stream:
         writer = csv.writer(stream)
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment.name])
         writer.writerow(["Points Possible", "", "", "", "", f"{assignment.max_score:g}"])
         for r in results:
             writer.writerow(["", r.submission, "", "", "", f"{r.score:g}"])
-    with moodle.open("w", newline="") as stream:
+    with store.replacing(moodle) as stream:
         writer = csv.writer(stream)
         writer.writerow(["Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Feedback comments"])
         for r in results:
             writer.writerow([f"Participant {r.submission}", "", "", f"{r.score:g}", f"{r.max_score:g}",
                              report.summary_text(r).replace("\n", " ")])
-    with tests.open("w", newline="") as stream:
+    with store.replacing(tests) as stream:
         writer = csv.writer(stream)
         writer.writerow(["student", "part", "test", "score", "max_score", "status"])
         for r in results:
@@ -107,19 +59,37 @@ def write_exports(assignment: Assignment, course: Path, results: list[Result]) -
     return [canvas, moodle, tests]
 
 
-def grade_course(assignment: Assignment, course: Path, jobs: int) -> list[Result]:
-    """Grade every course/submitted/STUDENT/NAME and write results, gradebook, feedback and exports."""
+class CourseSink:
+    """Where a course batch goes: autograded/ and feedback/ per student as each is graded; the gradebook
+    (only what changed since the last flush, all on the first) and exports/ every `interval` seconds."""
+    interval = 5.0
+
+    def __init__(self, assignment: Assignment, course: Path):
+        self.assignment, self.course = assignment, course
+        self.pending: dict[str, Result] | None = None  # None: the gradebook was not written yet
+
+    def folder(self, student: str) -> Path:
+        return self.course / "autograded" / student / self.assignment.name
+
+    def written(self, result: Result) -> None:
+        store.write_atomic(self.course / "feedback" / result.submission / self.assignment.name / "feedback.html",
+                           feedback_html(result))
+        if self.pending is not None:
+            self.pending[result.submission] = result
+
+    def flush(self, results: list[Result]) -> None:
+        changed = list(self.pending.values()) if self.pending is not None else results
+        gradebook.write(self.assignment, self.course, changed)
+        self.pending = {}
+        write_exports(self.assignment, self.course, results)
+
+
+def grade_course(assignment: Assignment, course: Path, jobs: int, **options) -> list[Result]:
+    """Grade every course/submitted/STUDENT/NAME and write results, gradebook, feedback and exports
+    (options: those of autograder.grade.grade)."""
     folders = sorted((course / "submitted").glob(f"*/{assignment.name}"))
     if not folders:
         raise ConfigError(f"{course / 'submitted'} holds no STUDENT/{assignment.name} folder; run autograder "
                           f"collect {assignment.name} first.")
-    results = grade(assignment, folders, None, jobs, names=[f.parent.name for f in folders])
-    for result in results:
-        student = result.submission
-        report.write(result, course / "autograded" / student, folder_name=assignment.name)
-        page = course / "feedback" / student / assignment.name / "feedback.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(feedback_html(result))
-    write_gradebook(assignment, course, results)
-    write_exports(assignment, course, results)
-    return results
+    options.setdefault("sink", CourseSink(assignment, course))
+    return grade(assignment, folders, None, jobs, names=[f.parent.name for f in folders], **options)

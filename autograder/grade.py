@@ -1,88 +1,81 @@
-"""Grading: one judge process per submission runs the hidden pytest suite with a trusted
-configuration; student code runs only in workers (autograder.worker).
+"""Grading a batch: each submission by its own judge (autograder.judge); student code runs only in workers
+(autograder.worker).
 
     grader (this process, torch imported once)
-      |- zygote  (forked first: clean, forks one worker per submission)
-      |- judge   (forked per submission: pytest on hidden/NAME, reference solution, comparisons)
-           `- talks over a socket to its worker (forked by the zygote: the submission's files only)
+      |- zygote        (forked first: clean, forks one worker per submission)
+      `- judge server  (forked next: hidden suite collected and reference results computed once)
+           `- judge, one per submission: talks over a socket to its worker (the submission's files only)
 
-A judge sends its outcomes back as JSON through a pipe that no worker holds.
+Each result is written (autograder.store: atomically) the moment its judge reports, and the sink's batch
+files (grades.csv; the course's gradebook and exports) are brought up to date as the batch goes, so a batch
+stopped by SIGINT, SIGTERM or kill -9 keeps every finished result. Rerunning the same command grades only
+what is missing or changed (autograder.fingerprint), `--force` everything, `--only NAME...` those.
 """
 from __future__ import annotations
 
 import json
-import multiprocessing
 import multiprocessing.connection
-import os
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import asdict
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import forbidden, intake, report, sandbox
+from autograder import fingerprint, intake, report, sandbox, shard, store
 from autograder.config import Assignment, ConfigError
+from autograder.progress import BatchProgress
 from autograder.report import Result
 
-PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+TICK_SECONDS = 1.0
 
 
-def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, sandboxed: bool,
-           conn) -> None:
-    """Body of a judge process: take the submission in, run the hidden suite, send outcomes."""
-    import pytest
-    import torch
+@dataclass
+class Summary:
+    """What one batch did."""
+    total: int = 0  # submissions of this batch (of this shard)
+    graded: int = 0
+    skipped: int = 0  # up to date: results from the same submission and grader inputs were kept
+    failed: int = 0  # graded, but grading itself failed (see their feedback)
+    left: int = 0  # neither graded nor on disk: not in --only
+    reference_seconds: float = 0.0  # the reference's arithmetic, computed once for the batch
+    reference_pass_seconds: float = 0.0  # the reference pass through the whole suite, pytest included
 
-    from autograder.harness import JudgePlugin, Submission
 
-    log = os.open(folder / "judge.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    for name in PYTEST_ENV:
-        os.environ.pop(name, None)
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    torch.set_num_threads(1)
-    started = time.monotonic()
-    scratch = folder / "files"
-    unavailable = intake.take_in(source, assignment.files, scratch)
-    reports = {}
-    for file in assignment.files:
-        path = scratch / file
-        if path.is_file():
-            text = path.read_bytes().decode("utf-8", "replace")
-            reports[Path(file).stem] = forbidden.scan(text, file, assignment.forbidden.get(file, ()))
-    submission = Submission(assignment, scratch, zygote_address, unavailable, sandboxed=sandboxed,
-                            reports=reports)
-    plugin = JudgePlugin(submission)
-    ini = folder / "pytest.ini"
-    ini.write_text("[pytest]\n")
-    limits = assignment.limits
-    try:
-        pytest.main([
-            str(assignment.hidden_dir), "-c", str(ini), "--rootdir", str(assignment.hidden_dir),
-            "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
-            "-q", "--tb=native", "-W", "ignore::DeprecationWarning",
-            "--ignore-glob=*/catalogue/*",
-        ], plugins=[plugin])
-    finally:
-        submission.close()
-    message = {
-        "outcomes": [asdict(o) for o in plugin.outcomes],
-        "collection_errors": plugin.collection_errors,
-        "problems": sorted(set(unavailable.values())),
-        "seconds": time.monotonic() - started,
-        "max_rss_kb": submission.max_rss_kb,
-    }
-    conn.send_bytes(json.dumps(message).encode())
-    conn.close()
+class Interrupted(Exception):
+    """The batch was stopped by a signal; every submission graded before it has its results on disk."""
+
+    def __init__(self, signum: int, summary: Summary):
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.summary = signum, summary
+
+
+class FolderSink:
+    """OUT/NAME/results.json, feedback.txt and the record; OUT/grades.csv."""
+    interval = 1.0  # seconds between rewrites of grades.csv
+
+    def __init__(self, out: Path):
+        self.out = out
+
+    def folder(self, name: str) -> Path:
+        return self.out / name
+
+    def written(self, result: Result) -> None:
+        pass
+
+    def flush(self, results: list[Result]) -> None:
+        store.write_csv(results, self.out / "grades.csv")
 
 
 def _result(assignment: Assignment, name: str, payload: bytes | None, exitcode: int | None, log: Path) -> Result:
     if payload is None:
         tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
         return Result(assignment, name, tests=report.score_outcomes(assignment, []),
-                      error=f"the judge process ended with status {exitcode} before reporting (an autograder bug; "
-                            f"log: {log})\n{tail}")
+                      error=f"the judge process ended with status {exitcode} before reporting (an autograder bug)"
+                            f"\n{tail}")
     data = json.loads(payload)
     result = Result(assignment, name, tests=report.score_outcomes(assignment, data["outcomes"]),
                     problems=data["problems"], seconds=data["seconds"], max_rss_kb=data["max_rss_kb"])
@@ -107,13 +100,7 @@ def check_layout(assignment: Assignment) -> None:
             raise ConfigError(f"{folder} does not exist; it should hold {hint} of '{assignment.name}'.")
 
 
-def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: int,
-          names: list[str] | None = None) -> list[Result]:
-    """Grade each submission (folder or .zip) and, when `out` is given, write its reports there."""
-    from autograder.worker import Zygote  # imports torch, once for the zygote and every judge
-
-    check_layout(assignment)
-    names = names or [intake.submission_name(s) for s in sources]
+def _check_sources(sources: list[Path], names: list[str], only: list[str] | None) -> None:
     seen = set()
     for source, name in zip(sources, names, strict=True):
         if not source.exists():
@@ -122,6 +109,13 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
             raise ConfigError(f"two submissions are named '{name}'; results would overwrite each other, "
                               f"rename one.")
         seen.add(name)
+    unknown = sorted(set(only or ()) - seen)
+    if unknown:
+        raise ConfigError(f"--only names {', '.join(unknown)}, which is not among the submissions of this batch; "
+                          f"give the names results are filed under (a folder's or zip's base name).")
+
+
+def _warn_about_sandbox() -> bool:
     sandboxed, why_not = sandbox.available()
     if not sandboxed:
         _warn_once(f"autograder: workers are NOT sandboxed: {why_not}. Student code still runs in separate "
@@ -130,56 +124,151 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
     elif not sandbox.can_confine():
         _warn_once("autograder: no writable cgroup tree: each worker process has its own memory limit, but the "
                    "processes a submission starts are not capped together.")
+    return sandboxed
+
+
+class _Signals:
+    """SIGINT and SIGTERM raise Interrupted in the grader (once); its children ignore SIGINT."""
+
+    def __init__(self, summary: Summary):
+        self.summary, self.saved, self.fired = summary, {}, False
+
+    def _handler(self, signum, frame):
+        if not self.fired:
+            self.fired = True
+            raise Interrupted(signum, self.summary)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.saved = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def armed(self) -> None:
+        """After the children are forked (they keep SIGINT and SIGTERM ignored until they set their own)."""
+        for s in self.saved:
+            signal.signal(s, self._handler)
+
+    def __exit__(self, *exc):
+        for s, handler in self.saved.items():
+            signal.signal(s, handler)
+
+
+def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: int,
+          names: list[str] | None = None, *, sink=None, force: bool = False, only: list[str] | None = None,
+          shard_of: tuple[int, int] | None = None, summary: Summary | None = None,
+          progress: bool = False) -> list[Result]:
+    """Grade each submission (folder or .zip) and, when `out` (or a sink) is given, write its reports there.
+
+    Returns the results of this batch in the order of `sources`: those graded now and, with a sink, those
+    kept from an earlier run. `shard_of=(K, N)` grades the K-th of N deterministic shares (autograder.shard).
+    """
+    check_layout(assignment)
+    names = names or [intake.submission_name(s) for s in sources]
+    _check_sources(sources, names, only)
+    summary = summary if summary is not None else Summary()
+    sink = sink or (FolderSink(out) if out is not None else None)
+    chosen = shard.select(names, *shard_of) if shard_of else list(range(len(names)))
+    summary.total = len(chosen)
+    inputs = fingerprint.inputs(assignment) if sink else ""
+    if sink and shard_of:
+        if not isinstance(sink, FolderSink):
+            raise ConfigError("--shard writes to its own folder: give --out DIR (then autograder merge).")
+        shard.write_manifest(sink.out, assignment, inputs, names, chosen, shard_of)
+    results: dict[str, Result] = {}
+    todo = []  # (index, fingerprint)
+    for index in chosen:
+        name = names[index]
+        marks = {"inputs": inputs, "submission": fingerprint.submission(sources[index], assignment.files)} \
+            if sink else {}
+        stored = store.load(assignment, sink.folder(name)) if sink else None
+        wanted = name in only if only else force or stored is None or stored[0] != marks
+        if wanted:
+            todo.append((index, marks))
+        elif stored:
+            results[name] = stored[1]
+            summary.skipped += 1
+        else:
+            summary.left += 1
+    _run(assignment, sources, names, todo, jobs, sink, results, summary, progress)
+    return [results[name] for name in names if name in results]
+
+
+def _run(assignment, sources, names, todo, jobs, sink, results, summary, progress) -> None:
+    """Grade `todo` with at most `jobs` judges at once, writing each result as it comes."""
+    def ordered() -> list[Result]:
+        return [results[n] for n in names if n in results]
+
+    bar = BatchProgress(len(todo), summary.skipped, assignment.name, clock=time.monotonic) if progress else None
+    last_flush = time.monotonic()
+    if sink and not todo and results:
+        sink.flush(ordered())
+    if not todo:
+        return
+    from autograder.judge import Server
+    from autograder.worker import Zygote  # imports torch, once for the zygote, the server and every judge
+
+    sandboxed = _warn_about_sandbox()
     sys.stdout.flush()
     sys.stderr.flush()
-    context = multiprocessing.get_context("fork")
-    results: dict[str, Result] = {}
-    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
-        zygote = Zygote(tmp)
-        import pytest_timeout  # noqa: F401 - after the zygote's fork, before the judges': imported once
-
-        from autograder import harness  # noqa: F401
+    with _Signals(summary) as signals, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        zygote = server = None
         try:
-            queue = list(zip(sources, names, strict=True))
-            running = {}  # sentinel -> (process, conn, name, folder, chunks)
+            zygote = Zygote(tmp)
+            server = Server(assignment, zygote.address, sandboxed, Path(tmp))
+            signals.armed()
+            queue, running = deque(todo), {}  # index -> (fingerprint, folder)
             while queue or running:
                 while queue and len(running) < max(1, jobs):
-                    source, name = queue.pop(0)
-                    folder = Path(tmp) / f"s{len(results) + len(running)}"
+                    index, marks = queue.popleft()
+                    folder = Path(tmp) / f"s{index}"
                     folder.mkdir()
-                    receiver, sender = context.Pipe(duplex=False)
-                    process = context.Process(target=_judge, name=f"judge-{name}",
-                                              args=(assignment, source.resolve(), folder, zygote.address,
-                                                    sandboxed, sender))
-                    process.start()
-                    sender.close()
-                    running[process.sentinel] = (process, receiver, name, folder, [])
-                ready = multiprocessing.connection.wait(
-                    [w for s, (p, c, *_) in running.items() for w in (s, c) if not c.closed])
-                for sentinel, (process, conn, name, folder, chunks) in list(running.items()):
-                    if conn in ready and not conn.closed:
-                        try:
-                            chunks.append(conn.recv_bytes())
-                        except EOFError:
-                            conn.close()
-                    if sentinel in ready or conn.closed:
-                        process.join()
-                        if not conn.closed:
-                            while conn.poll():
-                                try:
-                                    chunks.append(conn.recv_bytes())
-                                except EOFError:
-                                    break
-                            conn.close()
-                        results[name] = _result(assignment, name, chunks[0] if chunks else None,
-                                                process.exitcode, folder / "judge.log")
-                        del running[sentinel]
+                    server.submit(index, sources[index].resolve(), folder)
+                    running[index] = (marks, folder)
+                ready = multiprocessing.connection.wait([server.conn, server.process.sentinel], TICK_SECONDS)
+                if server.conn in ready:
+                    try:
+                        message = server.conn.recv()
+                    except EOFError:
+                        message = ("failed", "the judge server ended")
+                elif ready:
+                    message = ("failed", f"the judge server ended with status {server.process.exitcode}")
+                else:
+                    message = None
+                if message is None:
+                    pass
+                elif message[0] == "ready":
+                    summary.reference_seconds = message[1]["reference_seconds"]
+                    summary.reference_pass_seconds = message[1]["pass_seconds"]
+                elif message[0] == "failed":
+                    raise RuntimeError(f"{message[1]} (an autograder bug; see {tmp}/server.log)")
+                else:
+                    _, index, payload, exitcode = message
+                    marks, folder = running.pop(index)
+                    name = names[index]
+                    result = _result(assignment, name, payload, exitcode, folder / "judge.log")
+                    shutil.rmtree(folder, ignore_errors=True)
+                    if sink:
+                        store.write(result, sink.folder(name), marks)
+                        sink.written(result)
+                    results[name] = result
+                    broken = bool(result.error or result.grader_errors)
+                    summary.graded += 1
+                    summary.failed += broken
+                    if bar:
+                        bar.advance(broken)
+                if bar:
+                    bar.tick()
+                if sink and time.monotonic() - last_flush >= sink.interval:
+                    sink.flush(ordered())
+                    last_flush = time.monotonic()
         finally:
-            zygote.close()
-    ordered = [results[name] for name in names]
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        for result in ordered:
-            report.write(result, out)
-        report.write_csv(ordered, out / "grades.csv")
-    return ordered
+            signals.fired = True  # a second signal does not interrupt the cleanup
+            if server:
+                server.kill()
+            if zygote:
+                zygote.process.kill()
+                zygote.close()
+            if bar:
+                bar.close()
+            if sink and results:
+                sink.flush(ordered())

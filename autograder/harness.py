@@ -64,6 +64,8 @@ class Submission:
     _worker: _Worker | None = None
     _replies: dict = field(default_factory=dict)  # request digest -> the worker's reply
     references: dict = field(default_factory=dict)  # request digest -> the reference's result
+    reference_only: bool = False  # the batch's reference pass: no worker, the "student" side is the reference
+    reference_seconds: float = 0.0  # time spent in the reference's scenarios
 
     @property
     def modules(self) -> list[str]:
@@ -271,6 +273,8 @@ class Grader:
 
     def student(self, scenario, **inputs):
         """The scenario's result on the student's code (run in the worker)."""
+        if self.submission.reference_only:
+            return self.reference(scenario, **inputs)
         for module, names in entry_points(scenario).items():
             report = self.submission.reports.get(module)
             found = report.reachable(resolve_entry_points(names, inputs)) if report else []
@@ -284,7 +288,9 @@ class Grader:
         """The scenario's result on the reference solution (run here), as the worker would send it."""
         key = (scenario, hashlib.sha256(channel.encode(inputs)).digest())
         if key not in self.submission.references:
+            started = time.perf_counter()
             value = scenario(self.reference_modules, **copy.deepcopy(inputs))
+            self.submission.reference_seconds += time.perf_counter() - started
             self.submission.references[key] = channel.decode(channel.encode(value))
         return self.submission.references[key]
 

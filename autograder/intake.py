@@ -71,12 +71,14 @@ def _from_zip(source: Path, files: tuple[str, ...]) -> tuple[dict[str, bytes], d
     return found, problems
 
 
+def read(source: Path, files: tuple[str, ...]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The declared files of `source` ({file name: bytes}) and {file name: why it could not be taken}."""
+    return _from_folder(source, files) if source.is_dir() else _from_zip(source, files)
+
+
 def take_in(source: Path, files: tuple[str, ...], scratch: Path) -> dict[str, str]:
     """Copy the declared files of `source` into `scratch`; return {module name: why it is unavailable}."""
-    if source.is_dir():
-        found, problems = _from_folder(source, files)
-    else:
-        found, problems = _from_zip(source, files)
+    found, problems = read(source, files)
     scratch.mkdir(parents=True, exist_ok=True)
     for name, data in found.items():
         (scratch / name).write_bytes(data)

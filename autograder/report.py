@@ -1,10 +1,7 @@
 """Results: scores per test and part, Gradescope's results.json, feedback text, CSV, summary table."""
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -108,22 +105,11 @@ def feedback_text(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(result: Result, out: Path, folder_name: str | None = None) -> Path:
-    """results.json and feedback.txt in out/NAME (NAME: the submission's, unless folder_name is given)."""
-    folder = out / (folder_name or result.submission)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2) + "\n")
-    (folder / "feedback.txt").write_text(feedback_text(result))
-    return folder
-
-
-def write_csv(results: list[Result], path: Path) -> None:
+def csv_rows(results: list[Result]) -> list[list]:
+    """The rows of grades.csv: a header, then one row per submission."""
     parts = list(results[0].assignment.parts) if results else []
-    with path.open("w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["submission", "score", "max_score", *parts, "error"])
-        for r in results:
-            writer.writerow([r.submission, r.score, r.max_score, *(r.part_score(p) for p in parts), r.error])
+    return [["submission", "score", "max_score", *parts, "error"],
+            *([r.submission, r.score, r.max_score, *(r.part_score(p) for p in parts), r.error] for r in results)]
 
 
 def table(results: list[Result], title: str) -> Table:

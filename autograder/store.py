@@ -1,0 +1,78 @@
+"""Results on disk, written so that a batch killed at any moment loses nothing finished.
+
+Each graded submission's folder holds feedback.txt, results.json (Gradescope's schema) and, written
+last, `grading.json`: the kit's own record of the result (every test with its part and full message)
+and the fingerprint of what it was graded from. A folder counts as graded only when its record is
+there, and every file is written to a temporary name and renamed, so a kill -9 leaves either the
+previous file or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from autograder import report
+from autograder.config import Assignment
+from autograder.report import Result, TestResult
+
+RECORD = "grading.json"
+
+
+@contextlib.contextmanager
+def replacing(path: Path):
+    """A text stream that replaces `path` when the block ends without an error (temporary file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    with replacing(path) as stream:
+        stream.write(text)
+
+
+def record(result: Result, fingerprint: str) -> dict:
+    """The kit's record of one result: enough to rebuild the Result without grading again."""
+    return {"submission": result.submission, "fingerprint": fingerprint,
+            "tests": [asdict(t) for t in result.tests], "problems": result.problems, "error": result.error,
+            "seconds": result.seconds, "max_rss_kb": result.max_rss_kb}
+
+
+def write(result: Result, folder: Path, fingerprint: str) -> Path:
+    """feedback.txt, results.json, then the record (the mark that the folder is complete)."""
+    write_atomic(folder / "feedback.txt", report.feedback_text(result))
+    write_atomic(folder / "results.json", json.dumps(report.gradescope(result), indent=2) + "\n")
+    write_atomic(folder / RECORD, json.dumps(record(result, fingerprint), indent=1) + "\n")
+    return folder
+
+
+def load(assignment: Assignment, folder: Path) -> tuple[str, Result] | None:
+    """(fingerprint, result) of a graded folder, or None when it holds no complete, readable record."""
+    try:
+        data = json.loads((folder / RECORD).read_text())
+        result = Result(assignment, data["submission"], tests=[TestResult(**t) for t in data["tests"]],
+                        problems=list(data["problems"]), error=data["error"], seconds=data["seconds"],
+                        max_rss_kb=data["max_rss_kb"])
+        fingerprint = data["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (folder / "results.json").is_file() or not (folder / "feedback.txt").is_file():
+        return None
+    return fingerprint, result
+
+
+def write_csv(results: list[Result], path: Path) -> None:
+    """grades.csv, replaced atomically."""
+    with replacing(path) as stream:
+        csv.writer(stream).writerows(report.csv_rows(results))
