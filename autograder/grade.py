@@ -27,7 +27,7 @@ from autograder.report import Result
 PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
-def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, sandboxed: bool,
+def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, sandboxed: str,
            conn) -> None:
     """Body of a judge process: take the submission in, run the hidden suite, send outcomes."""
     import pytest
@@ -122,12 +122,15 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
             raise ConfigError(f"two submissions are named '{name}'; results would overwrite each other, "
                               f"rename one.")
         seen.add(name)
-    sandboxed, why_not = sandbox.available()
+    sandboxed, why_not = sandbox.choose()
     if not sandboxed:
         _warn_once(f"autograder: workers are NOT sandboxed: {why_not}. Student code still runs in separate "
                    f"processes with time and memory limits, but can read and write what this user can and "
                    f"reach the network; grade untrusted submissions as root on Linux or in a VM.")
-    elif not sandbox.can_confine():
+    elif sandboxed == "uid":
+        _warn_once(f"autograder: sandbox tier 'uid' ({why_not}): {sandbox.uid_tier_note()}.")
+        sandbox.close_folders(assignment.root, ([out] if out else []) + list(sources))
+    if sandboxed and not sandbox.can_confine():
         _warn_once("autograder: no writable cgroup tree: each worker process has its own memory limit, but the "
                    "processes a submission starts are not capped together.")
     sys.stdout.flush()
@@ -135,6 +138,8 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
     context = multiprocessing.get_context("fork")
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        if sandboxed == "uid":  # a worker must reach its own scratch folder, and list nothing on the way
+            os.chmod(tmp, 0o711)
         zygote = Zygote(tmp)
         import pytest_timeout  # noqa: F401 - after the zygote's fork, before the judges': imported once
 
@@ -146,7 +151,7 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
                 while queue and len(running) < max(1, jobs):
                     source, name = queue.pop(0)
                     folder = Path(tmp) / f"s{len(results) + len(running)}"
-                    folder.mkdir()
+                    folder.mkdir(mode=0o711)
                     receiver, sender = context.Pipe(duplex=False)
                     process = context.Process(target=_judge, name=f"judge-{name}",
                                               args=(assignment, source.resolve(), folder, zygote.address,

@@ -236,8 +236,11 @@ def _worker_main(conn: socket.socket) -> None:
     channel.send(conn, {"hello": os.getpid()})  # the judge kills this process group on a timeout
     if setup["sandbox"]:
         sandbox.confine(2 * setup["memory_mb"] << 20, sandbox.MAX_PROCESSES + 32)
-        files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
-        sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
+        if setup["sandbox"] == "uid":
+            sandbox.enter_uid_tier(scratch)
+        else:
+            files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
+            sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
     os.chdir(scratch)
     log = os.open(os.path.join(scratch, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 1)
