@@ -15,6 +15,7 @@ EPILOG = {
              "convolution --course",
     "collect": "example: autograder collect convolution submissions.zip --roster students.csv",
     "validate": "example: autograder validate convolution",
+    "gradescope": "example: autograder gradescope convolution --out convolution-gradescope.zip",
 }
 
 
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
                                                "implementations", epilog=EPILOG["validate"])
     validate.add_argument("assignment")
     validate.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel")
+    gradescope = sub.add_parser("gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, "
+                                                   "the hidden suite and the reference)", epilog=EPILOG["gradescope"])
+    gradescope.add_argument("assignment")
+    gradescope.add_argument("--out", type=Path, default=None, help="the zip to write (default: NAME-gradescope.zip)")
     return parser
 
 
@@ -60,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
             files = release(assignment)
             console.print(f"released {assignment.name}: {len(files)} files in {assignment.release_dir}, "
                           f"no solution or hidden test leaked")
+            return 0
+        if args.command == "gradescope":
+            from autograder.gradescope import build
+            zipped = build(assignment, course.path, args.out or Path(f"{assignment.name}-gradescope.zip"))
+            console.print(f"wrote {zipped}: upload it as the autograder of {assignment.name} on Gradescope")
             return 0
         if args.command == "collect":
             return _collect(assignment, args, course.root, console)
