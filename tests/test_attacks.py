@@ -7,9 +7,11 @@ scratch space, signal the grader, reach the network, exhaust processes or disk. 
 is correct only if the attack worked, so a blocked attack scores 70. After the call, no file outside
 the workers' scratch space changed and no worker process is left.
 
-The whole catalogue runs in each tier of the sandbox: 'namespaces' in this process, and 'uid' in a child
-process that is a simulated Docker container (tests/container.py: namespaces refused by a seccomp filter
-the way Docker's default profile refuses them), where grading picks the uid tier by itself.
+The catalogue runs in each tier of the sandbox: 'namespaces' in this process, and 'uid' in a child process
+that is a simulated Docker container (tests/container.py: namespaces refused by a seccomp filter the way
+Docker's default profile refuses them), where grading picks the uid tier by itself. In the container run
+the attacks on the machine and those that depend on limits (CONTAINER_CASES); the others test the judge
+and the channel, which are the same in every tier, and run once.
 """
 import dataclasses
 import hashlib
@@ -65,6 +67,8 @@ SANDBOX_CASES = [(name, "reference", 70, BLOCKED) for name in sorted(
 if not sandbox.can_confine():  # each process has its own memory limit, but not all of them together
     SANDBOX_CASES = [case for case in SANDBOX_CASES if case[0] != "sandbox_fork_and_allocate"]
 CASES += SANDBOX_CASES  # run only in a sandbox: outside one they would really kill processes or forge grades
+CONTAINER_CASES = {case[0] for case in SANDBOX_CASES} | {
+    "memory_hog", "huge_output", "infinite_loop", "os_exit_in_function", "forged_reply", "prints_a_lot"}
 PWNED = [Path("/tmp/autograder-pwned-tmp.txt"), Path("/tmp/autograder-pwned-late.txt"),
          Path("/root/autograder-pwned-home.txt"), Path("/root/autograder-pwned-late.txt")]
 LOOPBACK_PORT, ABSTRACT_NAME = 47123, "\0autograder-canary"
@@ -160,6 +164,7 @@ class Run:
     after: dict
     listener: _Listener
     pwned: list[str]  # PWNED files that exist, seen from the grader's side
+    names: set[str]  # the cases graded in this run
 
 
 @pytest.fixture(scope="module", params=["here", "container"])
@@ -169,7 +174,8 @@ def graded(request, convolution, tmp_path_factory):
     if request.param == "container" and CONTAINER_WHY_NOT:
         pytest.skip(CONTAINER_WHY_NOT)
     tier = "uid" if request.param == "container" else TIER_HERE
-    cases = [case for case in CASES if tier or not case[0].startswith("sandbox_")]
+    cases = [case for case in CASES if (tier or not case[0].startswith("sandbox_"))
+             and (request.param == "here" or case[0] in CONTAINER_CASES)]
     tmp = tmp_path_factory.mktemp(f"attacks-{request.param}")
     quick = dataclasses.replace(convolution, limits=dataclasses.replace(convolution.limits, call_timeout_s=2.0))
     sources = [compose(convolution, ATTACKS / name, tmp / "in" / name, base) for name, base, *_ in cases]
@@ -196,7 +202,13 @@ def graded(request, convolution, tmp_path_factory):
         listener.close()
         del os.environ["AUTOGRADER_CANARY_HOME"]
     after = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
-    return Run(tier, results, out, before, after, listener, pwned + [str(p) for p in PWNED if p.exists()])
+    return Run(tier, results, out, before, after, listener, pwned + [str(p) for p in PWNED if p.exists()],
+               {case[0] for case in cases})
+
+
+def _graded_here(run: Run, name: str) -> None:
+    if name not in run.names:
+        pytest.skip("the same in every tier: graded in this process's")
 
 
 def _sandboxed(run: Run) -> None:
@@ -213,6 +225,7 @@ def test_every_case_has_a_fixture():
 def test_attack_scores_its_honest_content_only(graded, name, base, deserved, phrase):
     if name.startswith("sandbox_"):
         _sandboxed(graded)
+    _graded_here(graded, name)
     feedback = (graded.out / name / "feedback.txt").read_text()
     report = json.loads((graded.out / name / "results.json").read_text())
     assert graded.results[name].score == pytest.approx(deserved), feedback
