@@ -128,7 +128,8 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
                    f"processes with time and memory limits, but can read and write what this user can and "
                    f"reach the network; grade untrusted submissions as root on Linux or in a VM.")
     elif sandboxed == "uid":
-        _warn_once(f"autograder: sandbox tier 'uid' ({why_not}): {sandbox.uid_tier_note()}.")
+        _warn_once(f"autograder: sandbox tier 'uid' (new namespaces are refused here, as in a default Docker "
+                   f"container): {sandbox.uid_tier_note()}.")
         sandbox.close_folders(assignment.root, ([out] if out else []) + list(sources))
     if sandboxed and not sandbox.can_confine():
         _warn_once("autograder: no writable cgroup tree: each worker process has its own memory limit, but the "

@@ -330,8 +330,8 @@ def kill_uid(uid: int) -> None:
         try:
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
-            for _ in range(100):  # processes may still be forking: until none is left
-                os.kill(-1, signal.SIGKILL)
+            for _ in range(100):  # rounds against processes still forking (kill(-1) succeeds even with none
+                os.kill(-1, signal.SIGKILL)  # left, as every other process refuses it: no end signal)
         except OSError:
             pass
         finally:

@@ -32,6 +32,7 @@ import torch.fx.experimental.symbolic_shapes  # noqa: F401 - the first backward(
 from autograder import channel, sandbox
 
 MAX_REQUEST = 1 << 30
+SAFE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "HOME", "TMPDIR")
 
 
 class ForbiddenAPIError(Exception):
@@ -234,6 +235,9 @@ def _worker_main(conn: socket.socket) -> None:
     setup = channel.recv(conn, MAX_REQUEST)
     scratch = os.path.realpath(setup["scratch"]) + os.sep
     channel.send(conn, {"hello": os.getpid()})  # the judge kills this process group on a timeout
+    kept = {name: os.environ[name] for name in SAFE_ENVIRONMENT if name in os.environ}
+    os.environ.clear()  # the grader's may hold tokens (CI) or paths; student code sees only these
+    os.environ.update(kept)
     if setup["sandbox"]:
         sandbox.confine(2 * setup["memory_mb"] << 20, sandbox.MAX_PROCESSES + 32)
         if setup["sandbox"] == "uid":

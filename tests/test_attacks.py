@@ -13,6 +13,7 @@ Docker's default profile refuses them), where grading picks the uid tier by itse
 the attacks on the machine and those that depend on limits (CONTAINER_CASES); the others test the judge
 and the channel, which are the same in every tier, and run once.
 """
+import ctypes
 import dataclasses
 import hashlib
 import json
@@ -112,15 +113,31 @@ class _Listener:
             server.close()
 
 
+def _status(pid: str) -> dict[str, str]:
+    try:
+        return dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if ":\t" in line)
+    except OSError:
+        return {}
+
+
 def _sandbox_processes() -> list[str]:
+    """Worker processes (uid >= 200000) descending from this test process: the graded ones, not those of
+    other graders on the machine. As a child subreaper (set by `graded`), this process inherits every
+    orphan its workers leave, daemons included."""
     found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            uid = int(next(line for line in status.read_text().splitlines() if line.startswith("Uid:")).split()[1])
-        except (OSError, StopIteration, ValueError):
-            continue
-        if uid >= 200_000:
-            found.append(status.parent.name)
+    for entry in Path("/proc").glob("[0-9]*"):
+        status = _status(entry.name)
+        if int(status.get("Uid", "0").split()[0]) < 200_000 or status.get("State", "").startswith("Z"):
+            continue  # not a worker's, or dead already (a zombie left for this subreaper to reap)
+        pid = entry.name
+        for _ in range(64):  # up the parent chain to this process, or to the machine's init
+            pid = _status(pid).get("PPid", "0").strip()
+            if pid == str(os.getpid()):
+                found.append(entry.name)
+                break
+            if pid in ("0", "1"):
+                break
     return found
 
 
@@ -174,6 +191,7 @@ def graded(request, convolution, tmp_path_factory):
     if request.param == "container" and CONTAINER_WHY_NOT:
         pytest.skip(CONTAINER_WHY_NOT)
     tier = "uid" if request.param == "container" else TIER_HERE
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the workers come to this process
     cases = [case for case in CASES if (tier or not case[0].startswith("sandbox_"))
              and (request.param == "here" or case[0] in CONTAINER_CASES)]
     tmp = tmp_path_factory.mktemp(f"attacks-{request.param}")
