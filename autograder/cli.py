@@ -19,6 +19,7 @@ EPILOG = {
     "validate": "example: autograder validate convolution",
     "merge": "example: autograder merge shards/1 shards/2 shards/3 --out results   or   autograder merge shards/* "
              "--course",
+    "gradescope": "example: autograder gradescope convolution --out convolution-gradescope.zip",
 }
 
 
@@ -59,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--out", type=Path, help="folder for NAME/results.json, feedback and grades.csv")
     merge.add_argument("--course", action="store_true",
                        help="write into the course (autograded/, feedback/, gradebook.db, exports/)")
+    gradescope = sub.add_parser("gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, "
+                                                   "the hidden suite and the reference)", epilog=EPILOG["gradescope"])
+    gradescope.add_argument("assignment")
+    gradescope.add_argument("--out", type=Path, default=None, help="the zip to write (default: NAME-gradescope.zip)")
     return parser
 
 
@@ -76,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
             files = release(assignment)
             console.print(f"released {assignment.name}: {len(files)} files in {assignment.release_dir}, "
                           f"no solution or hidden test leaked")
+            return 0
+        if args.command == "gradescope":
+            from autograder.gradescope import build
+            zipped = build(assignment, course.path, args.out or Path(f"{assignment.name}-gradescope.zip"))
+            console.print(f"wrote {zipped}: upload it as the autograder of {assignment.name} on Gradescope")
             return 0
         if args.command == "collect":
             return _collect(assignment, args, course.root, console)

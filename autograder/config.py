@@ -33,12 +33,31 @@ class Tolerance:
     atol: float = field(default=1e-8, metadata={"help": "absolute tolerance, as in torch.allclose"})
 
 
+VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's, for a test or a result
+OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
+
+
 @dataclass(frozen=True)
 class Part:
     name: str
     file: str = field(default="", metadata={"help": "the submission file this part grades"})
     points: float = field(default=0.0, metadata={"help": "points of the part, split evenly over its tests"})
     description: str = field(default="", metadata={"help": "one line shown to students in feedback"})
+    number: str = field(default="", metadata={"help": "Gradescope number of the part; its tests are NUMBER.1, ..."})
+    tags: tuple[str, ...] = field(default=(), metadata={"help": "Gradescope tags of the part's tests"})
+    visibility: str = field(default="", metadata={
+        "help": "Gradescope visibility of the part's tests (default: [NAME.gradescope] test_visibility)"})
+
+
+@dataclass(frozen=True)
+class Gradescope:
+    visibility: str = field(default="visible", metadata={
+        "help": "when students see the result, the total included: hidden, after_due_date, after_published, "
+                "visible"})
+    test_visibility: str = field(default="visible", metadata={"help": "when students see each test (same values)"})
+    stdout_visibility: str = field(default="hidden", metadata={"help": "when students see run_autograder's output"})
+    output_format: str = field(default="text", metadata={
+        "help": "format of the outputs: text, html, simple_format, md, ansi"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,8 @@ class Assignment:
     limits: Limits = field(default_factory=Limits, metadata={"help": "overrides of [limits] for this assignment"})
     show_hidden_details: bool = field(
         default=True, metadata={"help": "whether feedback shows the failure message of hidden tests"})
+    gradescope: Gradescope = field(default_factory=Gradescope, metadata={
+        "help": "[NAME.gradescope]: what students see on Gradescope, and when"})
 
     @property
     def solution_dir(self) -> Path:
@@ -122,6 +143,8 @@ def _fits(value, default) -> bool:
         return isinstance(value, int) or isinstance(value, float) and value.is_integer()
     if isinstance(default, float):
         return isinstance(value, (int, float))
+    if isinstance(default, tuple):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
     return isinstance(value, type(default))
 
 
@@ -133,10 +156,17 @@ def _build(cls, table, where: str, path: Path, **fixed):
         if name in table:
             value, default = table[name], fld.default
             if not _fits(value, default):
-                raise ConfigError(f"{path}: [{where}] {name} = {value!r} should be a {type(default).__name__} "
+                kind = "list of strings" if isinstance(default, tuple) else type(default).__name__
+                raise ConfigError(f"{path}: [{where}] {name} = {value!r} should be a {kind} "
                                   f"({fld.metadata['help']}).")
             values[name] = type(default)(value)
     return cls(**fixed, **values)
+
+
+def _choice(value: str, allowed: tuple[str, ...], where: str, path: Path) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{path}: {where} = {value!r} is not one of {', '.join(a for a in allowed if a)}; "
+                          f"pick one of them.")
 
 
 def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignment:
@@ -150,6 +180,7 @@ def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignm
         if part.file not in files:
             raise ConfigError(f"{path}: [{name}.parts.{part_name}] file = {part.file!r} is not one of "
                               f"{name}.files {files}.")
+        _choice(part.visibility, ("", *VISIBILITY), f"[{name}.parts.{part_name}] visibility", path)
         parts[part_name] = part
     if not parts:
         raise ConfigError(f"{path}: [{name}] has no [{name}.parts.PART] tables; each part needs file and points.")
@@ -164,11 +195,15 @@ def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignm
     show = table.get("show_hidden_details", True)
     if not isinstance(show, bool):
         raise ConfigError(f"{path}: [{name}] show_hidden_details = {show!r} should be true or false.")
+    gradescope = _build(Gradescope, table.get("gradescope", {}), f"{name}.gradescope", path)
+    for key in ("visibility", "test_visibility", "stdout_visibility"):
+        _choice(getattr(gradescope, key), VISIBILITY, f"[{name}.gradescope] {key}", path)
+    _choice(gradescope.output_format, OUTPUT_FORMATS, f"[{name}.gradescope] output_format", path)
     overrides = table.get("limits", {})
     parsed = _build(Limits, overrides, f"{name}.limits", path)
     limits = dataclasses.replace(defaults, **{key: getattr(parsed, key) for key in overrides})
     return Assignment(name=name, root=path.parent, files=tuple(files), parts=parts, tolerance=tolerance,
-                      forbidden=forbidden, limits=limits, show_hidden_details=show)
+                      forbidden=forbidden, limits=limits, show_hidden_details=show, gradescope=gradescope)
 
 
 def find_config(start: Path | None = None) -> Path:

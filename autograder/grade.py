@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing.connection
+import os
 import shutil
 import signal
 import sys
@@ -115,13 +116,18 @@ def _check_sources(sources: list[Path], names: list[str], only: list[str] | None
                           f"give the names results are filed under (a folder's or zip's base name).")
 
 
-def _warn_about_sandbox() -> bool:
-    sandboxed, why_not = sandbox.available()
+def _warn_about_sandbox(assignment: Assignment, folders: list[Path]) -> str:
+    """The sandbox tier workers will enter ('namespaces', 'uid'; '' for none), said once on stderr when weaker."""
+    sandboxed, why_not = sandbox.choose()
     if not sandboxed:
         _warn_once(f"autograder: workers are NOT sandboxed: {why_not}. Student code still runs in separate "
                    f"processes with time and memory limits, but can read and write what this user can and "
                    f"reach the network; grade untrusted submissions as root on Linux or in a VM.")
-    elif not sandbox.can_confine():
+    elif sandboxed == "uid":
+        _warn_once(f"autograder: sandbox tier 'uid' (new namespaces are refused here, as in a default Docker "
+                   f"container): {sandbox.uid_tier_note()}.")
+        sandbox.close_folders(assignment.root, folders)
+    if sandboxed and not sandbox.can_confine():
         _warn_once("autograder: no writable cgroup tree: each worker process has its own memory limit, but the "
                    "processes a submission starts are not capped together.")
     return sandboxed
@@ -207,10 +213,13 @@ def _run(assignment, sources, names, todo, jobs, sink, results, summary, progres
     from autograder.judge import Server
     from autograder.worker import Zygote  # imports torch, once for the zygote, the server and every judge
 
-    sandboxed = _warn_about_sandbox()
+    outputs = [sink.out] if isinstance(sink, FolderSink) else []
+    sandboxed = _warn_about_sandbox(assignment, outputs + list(sources))
     sys.stdout.flush()
     sys.stderr.flush()
     with _Signals(summary) as signals, tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        if sandboxed == "uid":  # a worker must reach its own scratch folder, and list nothing on the way
+            os.chmod(tmp, 0o711)
         zygote = server = None
         try:
             zygote = Zygote(tmp)
@@ -221,7 +230,7 @@ def _run(assignment, sources, names, todo, jobs, sink, results, summary, progres
                 while queue and len(running) < max(1, jobs):
                     index, marks = queue.popleft()
                     folder = Path(tmp) / f"s{index}"
-                    folder.mkdir()
+                    folder.mkdir(mode=0o711)
                     server.submit(index, sources[index].resolve(), folder)
                     running[index] = (marks, folder)
                 ready = multiprocessing.connection.wait([server.conn, server.process.sentinel], TICK_SECONDS)

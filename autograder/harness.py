@@ -56,7 +56,7 @@ class Submission:
     scratch: Path
     zygote_address: str
     unavailable: dict[str, str]  # module name -> why it cannot be imported (missing, ...)
-    sandboxed: bool = False  # whether workers enter autograder.sandbox
+    sandboxed: str = ""  # the tier of autograder.sandbox that workers enter ('namespaces', 'uid'; '': none)
     reports: dict[str, forbidden.Report] = field(default_factory=dict)
     broken_modules: dict[str, str] = field(default_factory=dict)
     timeouts: dict[str, int] = field(default_factory=dict)
@@ -82,7 +82,7 @@ class Submission:
             pass
         self._worker.sock.close()
         if self.sandboxed:
-            sandbox.release(self._worker.pid)
+            sandbox.release(self._worker.pid, self.sandboxed)
         self._worker = None
 
     def _start(self) -> None:

@@ -48,7 +48,7 @@ def _redirect(log: Path) -> None:
 class _Serve:
     """The server's pytest plugin: its run loop is the reference pass, then one fork per submission."""
 
-    def __init__(self, plugin, conn, zygote_address: str, sandboxed: bool):
+    def __init__(self, plugin, conn, zygote_address: str, sandboxed: str):
         self.plugin, self.conn, self.zygote_address, self.sandboxed = plugin, conn, zygote_address, sandboxed
 
     @pytest.hookimpl(tryfirst=True)
@@ -132,7 +132,7 @@ def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bo
     }).encode()
 
 
-def _server_main(assignment: Assignment, zygote_address: str, sandboxed: bool, folder: Path, conn) -> None:
+def _server_main(assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path, conn) -> None:
     import torch
 
     from autograder.harness import JudgePlugin, Submission
@@ -163,7 +163,7 @@ def _server_main(assignment: Assignment, zygote_address: str, sandboxed: bool, f
 class Server:
     """The grader's handle on the judge server."""
 
-    def __init__(self, assignment: Assignment, zygote_address: str, sandboxed: bool, folder: Path):
+    def __init__(self, assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path):
         self.conn, child = multiprocessing.Pipe()
         self.process = multiprocessing.get_context("fork").Process(
             target=_server_main, args=(assignment, zygote_address, sandboxed, folder, child),

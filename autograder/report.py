@@ -63,18 +63,34 @@ def score_outcomes(assignment: Assignment, outcomes: list[dict]) -> list[TestRes
 
 
 def gradescope(result: Result) -> dict:
-    """Gradescope's results.json schema: score, output, tests[name, score, max_score, status, output]."""
-    show = result.assignment.show_hidden_details
-    return {
-        "score": result.score,
-        "output": summary_text(result),
-        "execution_time": round(result.seconds, 2),
-        "tests": [{
+    """Gradescope's results.json schema: score, output, tests[name, score, max_score, status, output], with
+    the visibility, numbers and tags of grading.toml's [NAME.gradescope] and parts."""
+    assignment = result.assignment
+    show, settings = assignment.show_hidden_details, assignment.gradescope
+    tests, counts = [], {}
+    for t in result.tests:
+        part = assignment.parts[t.part]
+        counts[t.part] = counts.get(t.part, 0) + 1
+        entry = {
             "name": t.name, "score": t.score, "max_score": t.max_score,
             "status": "passed" if t.passed else "failed",
             "output": t.message if show or t.passed else "failed (details withheld)",
-            "visibility": "visible",
-        } for t in result.tests],
+            "output_format": settings.output_format,
+            "visibility": part.visibility or settings.test_visibility,
+        }
+        if part.number:
+            entry["number"] = f"{part.number}.{counts[t.part]}"
+        if part.tags:
+            entry["tags"] = list(part.tags)
+        tests.append(entry)
+    return {
+        "score": result.score,
+        "output": summary_text(result),
+        "output_format": settings.output_format,
+        "execution_time": round(result.seconds, 2),
+        "visibility": settings.visibility,
+        "stdout_visibility": settings.stdout_visibility,
+        "tests": tests,
     }
 
 

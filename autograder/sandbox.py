@@ -14,8 +14,15 @@ bubblewrap would, but in-process, so that no sandbox costs a fresh torch import:
   and file size (the address-space limit is set by the worker);
 - where the cgroup tree is writable, a memory and a task cap on the worker and everything it starts.
 
-`available()` says whether this machine allows it (root, or unprivileged user namespaces); where it
-does not, grading still works with process isolation only and says so once.
+`available()` says whether this machine allows it (root, or unprivileged user namespaces).
+
+Where the grader runs as root but namespaces are refused (a default Docker container, Gradescope's
+included), `choose()` picks the uid tier instead (`enter_uid_tier`): the worker drops to a uid and gid
+of its own (no capabilities, no_new_privs), a seccomp filter (autograder.seccomp) refuses sockets,
+namespaces, mounts and ptrace, Landlock (autograder.landlock, where the kernel has it) lets it read only
+the system, Python and its own files and write only its scratch folder, and `close_folders` makes the
+grader's own files unreadable to other users by permissions. A worker's processes all share its uid,
+so `release` kills every one of them. Elsewhere grading runs with process isolation only, and says so.
 """
 from __future__ import annotations
 
@@ -27,11 +34,13 @@ import sys
 import time
 from pathlib import Path
 
+from autograder import landlock, seccomp
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/sys/devices/system/cpu")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 MAX_PROCESSES = 64
@@ -186,8 +195,11 @@ def can_confine() -> bool:
             folder.rmdir()
 
 
-def release(pid: int) -> None:
-    """Remove the cgroups of a worker that has ended (its processes take a moment to go)."""
+def release(pid: int, tier: str = "namespaces") -> None:
+    """Remove the cgroups of a worker that has ended (its processes take a moment to go); in the uid
+    tier, first kill every process left with the worker's uid (a daemon it started, say)."""
+    if tier == "uid":
+        kill_uid(worker_uid(pid))
     for folder, _, _ in _cgroups(pid):
         for _ in range(50):
             try:
@@ -217,7 +229,7 @@ def isolate(root: str, workdir: str, files: dict[str, bytes]) -> None:
     """Enter the sandbox: on return, this process is PID 1 of a new namespace, in a new root with
     `files` in `workdir` (its current folder), as an unprivileged user. The parent process it leaves
     behind only waits for it and passes its exit status on; killing that parent kills the sandbox."""
-    uid = 200_000 + os.getpid() % 100_000 if os.geteuid() == 0 else 0
+    uid = worker_uid(os.getpid()) if os.geteuid() == 0 else 0
     _enter_namespaces()
     child = os.fork()
     if child:
@@ -237,3 +249,119 @@ def isolate(root: str, workdir: str, files: dict[str, bytes]) -> None:
     _drop_capabilities()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     os.environ.update(HOME=workdir, TMPDIR="/tmp")
+
+
+def worker_uid(pid: int) -> int:
+    """The unprivileged uid (and gid) of the worker whose process id is `pid`, in either tier: unique among
+    the workers alive (pid_max is at most 2**22), so no two of them share a uid."""
+    return 200_000 + pid
+
+
+def choose() -> tuple[str, str]:
+    """(tier, why): 'namespaces' where available() holds, else 'uid' for a root grader on Linux (the
+    kernel refuses namespaces, as in a default Docker container), else '' (no sandbox) and why not."""
+    ok, why_not = available()
+    if ok:
+        return "namespaces", ""
+    if sys.platform.startswith("linux") and os.geteuid() == 0 and seccomp.supported():
+        closed = [blocked for blocked in map(_closed_to_others, visible_paths()) if blocked]
+        if not closed:
+            return "uid", why_not
+        why_not += (f", and the uid tier needs the Python installation readable by every user, but {closed[0]} is "
+                    f"closed to them: install Python and the venv elsewhere (/usr/local, /opt)")
+    return "", why_not
+
+
+def _closed_to_others(path: str) -> str:
+    """The first folder on the way to `path` that other users may not enter, or '' if there is none."""
+    parts = Path(path).parts
+    for depth in range(1, len(parts) + 1):
+        folder = os.path.join(*parts[:depth])
+        if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001:
+            return folder
+    return ""
+
+
+def uid_tier_note() -> str:
+    """What the uid tier does here and what it does not cover, in a few lines for stderr."""
+    version = landlock.abi()
+    files = (f"Landlock (ABI {version}) lets it read only the system, Python and its own files and write only its "
+             f"scratch folder" if version else
+             "no Landlock on this kernel: it can read what is readable to every user and write folders every "
+             "user may write, such as /tmp")
+    return (f"each worker runs as a user of its own (no capabilities, no_new_privs); a seccomp filter refuses "
+            f"sockets, namespaces, mounts and ptrace; {files}; the course folder, the outputs and the submissions "
+            f"are closed to other users (chmod go-rwx). Not covered: the total size a worker writes into its "
+            f"scratch folder (only each file is capped at 64 MB), /proc and the system's world-readable files")
+
+
+def close_folders(course: Path, others: list[Path]) -> list[Path]:
+    """For the uid tier: take group and other permissions away from the course folder's entries (its
+    solutions, hidden tests, submissions, gradebook...), except those that hold the Python installation
+    or the autograder package, and from `others` (outputs, submissions); the course folder itself stays
+    traversable but unlistable. Return what was changed."""
+    needed = [Path(p) for p in visible_paths()]
+    changed = []
+
+    def close(path: Path, mask: int) -> None:
+        mode = path.lstat().st_mode
+        if not path.is_symlink() and mode & mask:
+            path.chmod(mode & ~mask & 0o7777)
+            changed.append(path)
+
+    course = course.resolve()
+    close(course, 0o066)
+    for entry in course.iterdir():
+        real = entry.resolve()
+        if not any(real == p or real in p.parents for p in needed):
+            close(entry, 0o077)
+    for path in others:
+        if path.exists():
+            close(path.resolve(), 0o077)
+    return changed
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of `uid` (a worker's, never root's): a child takes that uid and kills all it may."""
+    if uid < 200_000:
+        raise ValueError(f"uid {uid} is not a worker's")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for _ in range(100):  # rounds against processes still forking (kill(-1) succeeds even with none
+                os.kill(-1, signal.SIGKILL)  # left, as every other process refuses it: no end signal)
+        except OSError:
+            pass
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def enter_uid_tier(workdir: str) -> int:
+    """Become the unprivileged worker of the uid tier, with `workdir` (the scratch folder, whose parents the
+    grader keeps traversable) as its only writable place; return the Landlock ABI used (0: none)."""
+    uid = worker_uid(os.getpid())
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    for folder, subfolders, files in os.walk(workdir):  # what an earlier worker of this submission left is ours
+        for name in subfolders + files:
+            os.lchown(os.path.join(folder, name), uid, uid)
+    os.chown(workdir, uid, uid)
+    os.chmod(workdir, 0o700)
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
+    for capability in range(64):  # the bounding set; ends at the first number the kernel does not know
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _drop_capabilities()
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    readable = visible_paths() + ["/proc", *DEVICES]
+    version = landlock.restrict(readable, [workdir, "/dev/null"])
+    seccomp.install()
+    os.chdir(workdir)
+    os.environ.update(HOME=workdir, TMPDIR=workdir)
+    return version

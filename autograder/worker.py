@@ -32,6 +32,7 @@ import torch.fx.experimental.symbolic_shapes  # noqa: F401 - the first backward(
 from autograder import channel, sandbox
 
 MAX_REQUEST = 1 << 30
+SAFE_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "HOME", "TMPDIR")
 
 
 class ForbiddenAPIError(Exception):
@@ -243,10 +244,16 @@ def _worker_main(conn: socket.socket) -> None:
     setup = channel.recv(conn, MAX_REQUEST)
     scratch = os.path.realpath(setup["scratch"]) + os.sep
     channel.send(conn, {"hello": os.getpid()})  # the judge kills this process group on a timeout
+    kept = {name: os.environ[name] for name in SAFE_ENVIRONMENT if name in os.environ}
+    os.environ.clear()  # the grader's may hold tokens (CI) or paths; student code sees only these
+    os.environ.update(kept)
     if setup["sandbox"]:
         sandbox.confine(2 * setup["memory_mb"] << 20, sandbox.MAX_PROCESSES + 32)
-        files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
-        sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
+        if setup["sandbox"] == "uid":
+            sandbox.enter_uid_tier(scratch)
+        else:
+            files = {f.name: f.read_bytes() for f in Path(scratch).iterdir() if f.is_file()}
+            sandbox.isolate(os.path.join(os.path.dirname(scratch.rstrip(os.sep)), "root"), scratch, files)
     os.chdir(scratch)
     log = os.open(os.path.join(scratch, ".output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 1)

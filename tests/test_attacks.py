@@ -6,7 +6,14 @@ The sandbox_* ones attack the machine: read the reference or other submissions, 
 scratch space, signal the grader, reach the network, exhaust processes or disk. Their conv2d_forward
 is correct only if the attack worked, so a blocked attack scores 70. After the call, no file outside
 the workers' scratch space changed and no worker process is left.
+
+The catalogue runs in each tier of the sandbox: 'namespaces' in this process, and 'uid' in a child process
+that is a simulated Docker container (tests/container.py: namespaces refused by a seccomp filter the way
+Docker's default profile refuses them), where grading picks the uid tier by itself. In the container run
+the attacks on the machine and those that depend on limits (CONTAINER_CASES); the others test the judge
+and the channel, which are the same in every tier, and run once.
 """
+import ctypes
 import dataclasses
 import hashlib
 import json
@@ -15,8 +22,10 @@ import socket
 import subprocess
 import threading
 import time
+import traceback
 from pathlib import Path
 
+import container
 import pytest
 from helpers import ROOT, SUBMISSIONS, compose
 
@@ -24,7 +33,9 @@ from autograder import sandbox
 from autograder.grade import grade
 
 ATTACKS = SUBMISSIONS / "convolution" / "attacks"
-SANDBOXED, WHY_NOT = sandbox.available()
+TIER_HERE, WHY_NOT = sandbox.choose()
+CONTAINER_WHY_NOT = ("the simulated container needs root, namespaces (to be built) and libseccomp"
+                     if TIER_HERE != "namespaces" or os.geteuid() != 0 or not container.library() else "")
 # name, base files, the score its honest content deserves, a phrase its feedback must contain.
 # Parts: conv2d_forward 30, conv2d_backward 40 (conv.py); conv_output_size 10, receptive_field 20.
 CASES = [
@@ -56,11 +67,13 @@ SANDBOX_CASES = [(name, "reference", 70, BLOCKED) for name in sorted(
     p.name for p in ATTACKS.iterdir() if p.name.startswith("sandbox_"))]
 if not sandbox.can_confine():  # each process has its own memory limit, but not all of them together
     SANDBOX_CASES = [case for case in SANDBOX_CASES if case[0] != "sandbox_fork_and_allocate"]
-if SANDBOXED:  # outside a sandbox several of these would really kill processes or forge grades
-    CASES += SANDBOX_CASES
+CASES += SANDBOX_CASES  # run only in a sandbox: outside one they would really kill processes or forge grades
+CONTAINER_CASES = {case[0] for case in SANDBOX_CASES} | {
+    "memory_hog", "huge_output", "infinite_loop", "os_exit_in_function", "forged_reply", "prints_a_lot"}
 PWNED = [Path("/tmp/autograder-pwned-tmp.txt"), Path("/tmp/autograder-pwned-late.txt"),
          Path("/root/autograder-pwned-home.txt"), Path("/root/autograder-pwned-late.txt")]
 LOOPBACK_PORT, ABSTRACT_NAME = 47123, "\0autograder-canary"
+pytestmark = pytest.mark.timeout(900)  # grading the catalogue once per tier, on 2 shared cores
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -100,23 +113,90 @@ class _Listener:
             server.close()
 
 
+def _status(pid: str) -> dict[str, str]:
+    try:
+        return dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if ":\t" in line)
+    except OSError:
+        return {}
+
+
 def _sandbox_processes() -> list[str]:
+    """Worker processes (uid >= 200000) descending from this test process: the graded ones, not those of
+    other graders on the machine. As a child subreaper (set by `graded`), this process inherits every
+    orphan its workers leave, daemons included."""
     found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            uid = int(next(line for line in status.read_text().splitlines() if line.startswith("Uid:")).split()[1])
-        except (OSError, StopIteration, ValueError):
-            continue
-        if uid >= 200_000:
-            found.append(status.parent.name)
+    for entry in Path("/proc").glob("[0-9]*"):
+        status = _status(entry.name)
+        if int(status.get("Uid", "0").split()[0]) < 200_000 or status.get("State", "").startswith("Z"):
+            continue  # not a worker's, or dead already (a zombie left for this subreaper to reap)
+        pid = entry.name
+        for _ in range(64):  # up the parent chain to this process, or to the machine's init
+            pid = _status(pid).get("PPid", "0").strip()
+            if pid == str(os.getpid()):
+                found.append(entry.name)
+                break
+            if pid in ("0", "1"):
+                break
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(convolution, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("attacks")
+def _grade_in_container(assignment, sources, out) -> dict:
+    """Grade in a forked child that becomes the simulated container; what it saw comes back as JSON."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        try:
+            container.enter()
+            results = grade(assignment, sources, out, jobs=2)
+            time.sleep(2)  # as below: a daemon that outlived its call may write now
+            seen = {"tier": sandbox.choose()[0], "pwned": [str(p) for p in PWNED if p.exists()],
+                    "results": {r.submission: [r.score, [t.message for t in r.grader_errors]] for r in results}}
+        except BaseException:  # noqa: BLE001 - the parent reports it
+            seen = {"error": traceback.format_exc()}
+        with os.fdopen(writer, "w") as stream:
+            stream.write(json.dumps(seen))
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as stream:
+        seen = json.loads(stream.read() or '{"error": "the container process ended without a word"}')
+    os.waitpid(pid, 0)
+    assert "error" not in seen, seen.get("error")
+    return seen
+
+
+@dataclasses.dataclass
+class Graded:
+    score: float
+    grader_errors: list[str]
+
+
+@dataclasses.dataclass
+class Run:
+    tier: str  # of the sandbox: 'namespaces', 'uid', '' (none)
+    results: dict[str, Graded]
+    out: Path
+    before: dict
+    after: dict
+    listener: _Listener
+    pwned: list[str]  # PWNED files that exist, seen from the grader's side
+    names: set[str]  # the cases graded in this run
+
+
+@pytest.fixture(scope="module", params=["here", "container"])
+def graded(request, convolution, tmp_path_factory):
+    """Grade the catalogue beside an innocent submission in one call: 'here' in this process's tier,
+    'container' in a simulated Docker container (the uid tier)."""
+    if request.param == "container" and CONTAINER_WHY_NOT:
+        pytest.skip(CONTAINER_WHY_NOT)
+    tier = "uid" if request.param == "container" else TIER_HERE
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of the workers come to this process
+    cases = [case for case in CASES if (tier or not case[0].startswith("sandbox_"))
+             and (request.param == "here" or case[0] in CONTAINER_CASES)]
+    tmp = tmp_path_factory.mktemp(f"attacks-{request.param}")
     quick = dataclasses.replace(convolution, limits=dataclasses.replace(convolution.limits, call_timeout_s=2.0))
-    sources = [compose(convolution, ATTACKS / name, tmp / "in" / name, base) for name, base, *_ in CASES]
+    sources = [compose(convolution, ATTACKS / name, tmp / "in" / name, base) for name, base, *_ in cases]
     sources.append(compose(convolution, tmp / "nothing", tmp / "in" / "innocent"))
     out, home = tmp / "out", tmp / "home"
     out.mkdir()
@@ -126,13 +206,32 @@ def graded(convolution, tmp_path_factory):
     listener = _Listener()
     os.environ["AUTOGRADER_CANARY_HOME"] = str(home)
     try:
-        results = grade(quick, sources, out, jobs=2)
-        time.sleep(2)  # give a daemon that outlived its call the time to write
+        if request.param == "container":
+            seen = _grade_in_container(quick, sources, out)
+            assert seen["tier"] == "uid", "the simulated container should have made grading pick the uid tier"
+            results = {name: Graded(*value) for name, value in seen["results"].items()}
+            pwned = seen["pwned"]  # what the container saw (its HOME is its own)
+        else:
+            results = {r.submission: Graded(r.score, [t.message for t in r.grader_errors])
+                       for r in grade(quick, sources, out, jobs=2)}
+            time.sleep(2)  # give a daemon that outlived its call the time to write
+            pwned = []
     finally:
         listener.close()
         del os.environ["AUTOGRADER_CANARY_HOME"]
     after = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
-    return {r.submission: r for r in results}, out, before, after, listener
+    return Run(tier, results, out, before, after, listener, pwned + [str(p) for p in PWNED if p.exists()],
+               {case[0] for case in cases})
+
+
+def _graded_here(run: Run, name: str) -> None:
+    if name not in run.names:
+        pytest.skip("the same in every tier: graded in this process's")
+
+
+def _sandboxed(run: Run) -> None:
+    if not run.tier:
+        pytest.skip(f"no sandbox here: {WHY_NOT}")
 
 
 def test_every_case_has_a_fixture():
@@ -142,44 +241,44 @@ def test_every_case_has_a_fixture():
 
 @pytest.mark.parametrize("name, base, deserved, phrase", CASES, ids=[c[0] for c in CASES])
 def test_attack_scores_its_honest_content_only(graded, name, base, deserved, phrase):
-    results, out, *_ = graded
-    feedback = (out / name / "feedback.txt").read_text()
-    report = json.loads((out / name / "results.json").read_text())
-    assert results[name].score == pytest.approx(deserved), feedback
+    if name.startswith("sandbox_"):
+        _sandboxed(graded)
+    _graded_here(graded, name)
+    feedback = (graded.out / name / "feedback.txt").read_text()
+    report = json.loads((graded.out / name / "results.json").read_text())
+    assert graded.results[name].score == pytest.approx(deserved), feedback
     assert report["score"] == pytest.approx(deserved)
     assert phrase in feedback, feedback
-    assert not results[name].grader_errors, results[name].grader_errors[0].message
+    assert not graded.results[name].grader_errors, graded.results[name].grader_errors[0]
 
 
 def test_innocent_beside_the_attackers_gets_full_marks(graded):
-    results, out, *_ = graded
-    assert results["innocent"].score == 100, (out / "innocent" / "feedback.txt").read_text()
+    assert graded.results["innocent"].score == 100, (graded.out / "innocent" / "feedback.txt").read_text()
 
 
-@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
 @pytest.mark.parametrize("where", ["checkout", "inputs", "out", "home"])
 def test_nothing_outside_the_scratch_space_changed(graded, where):
-    _, out, before, after, _ = graded
+    _sandboxed(graded)
+    before, after = graded.before, graded.after
     if where == "out":  # the grader itself adds the reports; what was there must stay as it was
         after = {where: {k: v for k, v in after[where].items() if k in before[where] or "pwned" in k}}
     assert after[where] == before[where]
 
 
-@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
 def test_no_file_planted_and_no_connection_made(graded):
-    *_, listener = graded
-    assert [str(p) for p in PWNED if p.exists()] == []
-    assert listener.accepted == 0
+    _sandboxed(graded)
+    assert graded.pwned == []
+    assert graded.listener.accepted == 0
 
 
-@pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {WHY_NOT}")
 def test_no_worker_process_survives_the_call(graded):
+    _sandboxed(graded)
     assert _sandbox_processes() == []
 
 
 def test_the_catalogue_has_teeth_without_the_sandbox(convolution, tmp_path, monkeypatch):
     """Unsandboxed, reading the reference from disk forges full marks: the sandbox is what stops it."""
-    monkeypatch.setattr(sandbox, "available", lambda: (False, "disabled by this test"))
+    monkeypatch.setattr(sandbox, "choose", lambda: ("", "disabled by this test"))
     source = compose(convolution, ATTACKS / "sandbox_read_reference", tmp_path / "thief")
     monkeypatch.chdir(ROOT)
     (result,) = grade(convolution, [source], None, jobs=1)
