@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from autograder.config import Assignment
+
+if TYPE_CHECKING:
+    from autograder.late import Late
 
 
 @dataclass
@@ -33,10 +38,22 @@ class Result:
     error: str = ""  # set when grading itself failed (not the student's fault)
     seconds: float = 0.0
     max_rss_kb: int = 0
+    submitted: datetime.datetime | None = None  # when it was handed in (timestamp.txt), if known
+    late: Late | None = None  # set when the assignment has a late policy and the submission a time
+    missing: bool = False  # on the roster, nothing handed in: scores 0
 
     @property
     def score(self) -> float:
+        """The raw score: the sum of the tests' points, before any late penalty."""
         return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def penalty(self) -> float:
+        return self.late.penalty if self.late else 0.0
+
+    @property
+    def final_score(self) -> float:
+        return round(self.score - self.penalty, 4)
 
     @property
     def max_score(self) -> float:
@@ -69,7 +86,7 @@ def gradescope(result: Result) -> dict:
     """Gradescope's results.json schema: score, output, tests[name, score, max_score, status, output]."""
     show = result.assignment.show_hidden_details
     return {
-        "score": result.score,
+        "score": result.final_score,
         "output": summary_text(result),
         "execution_time": round(result.seconds, 2),
         "tests": [{
@@ -82,7 +99,12 @@ def gradescope(result: Result) -> dict:
 
 
 def summary_text(result: Result) -> str:
-    lines = [f"{result.assignment.name}: {result.score:g} / {result.max_score:g} points"]
+    if result.missing:
+        return f"{result.assignment.name}: 0 / {result.max_score:g} points (no submission)"
+    lines = [f"{result.assignment.name}: {result.final_score:g} / {result.max_score:g} points"]
+    if result.late and result.assignment.late:
+        lines.append(f"Late: {result.late.describe(result.assignment.late.per)}; raw score {result.score:g}, "
+                     f"penalty {result.penalty:g}, final score {result.final_score:g}")
     lines += [f"Could not grade: {result.error}"] if result.error else []
     lines += [f"Note: {p}" for p in result.problems]
     return "\n".join(lines)
@@ -121,9 +143,10 @@ def write_csv(results: list[Result], path: Path) -> None:
     parts = list(results[0].assignment.parts) if results else []
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["submission", "score", "max_score", *parts, "error"])
+        writer.writerow(["submission", "score", "max_score", *parts, "raw_score", "late_submission_penalty", "error"])
         for r in results:
-            writer.writerow([r.submission, r.score, r.max_score, *(r.part_score(p) for p in parts), r.error])
+            writer.writerow([r.submission, r.final_score, r.max_score, *(r.part_score(p) for p in parts), r.score,
+                             r.penalty, r.error])
 
 
 def table(results: list[Result], title: str) -> Table:
@@ -135,8 +158,10 @@ def table(results: list[Result], title: str) -> Table:
         grid.add_column(p, justify="right")
     grid.add_column("note")
     for r in results:
-        note = r.error or "; ".join(r.problems)
-        grid.add_row(r.submission, f"{r.score:.4g}/{r.max_score:g}",
+        note = r.error or "; ".join(r.problems) or ("no submission" if r.missing else "")
+        if r.penalty:
+            note = f"late: -{r.penalty:g} of {r.score:g}; " + note
+        grid.add_row(r.submission, f"{r.final_score:.4g}/{r.max_score:g}",
                      *(f"{r.part_score(p):.4g}" for p in parts), note[:80])
     return grid
 
