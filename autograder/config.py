@@ -60,9 +60,10 @@ class LatePolicy:
 @dataclass(frozen=True)
 class Similarity:
     threshold: float = field(default=0.6, metadata={"help": "a pair is flagged when a file is this similar (0..1)"})
-    min_tokens: int = field(
-        default=40, metadata={"help": "fewer shared tokens than this never count (tiny files match anything)"})
-    noise_tokens: int = field(default=25, metadata={"help": "copydetect's k: matches shorter than this are noise"})
+    min_overlap: int = field(
+        default=100, metadata={"help": "less shared code than this never counts (tiny files match anything); in "
+                                       "characters of normalised code (copydetect's unit; a line is about 30)"})
+    kgram: int = field(default=25, metadata={"help": "copydetect's k (noise_t): shorter matches are noise"})
     context_chars: int = field(default=400, metadata={"help": "characters of copied code shown per flagged file"})
 
 

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.utils import parse_utc
+from dateutil.parser import parse
 
 from autograder.config import ConfigError, LatePolicy
 
@@ -78,10 +78,11 @@ def submitted_at(folder: Path) -> datetime.datetime | None:
         return None
     text = stamp.read_text().strip()
     try:
-        return parse_utc(text).replace(tzinfo=datetime.UTC)
+        moment = parse(text.removesuffix(" UTC").removesuffix("Z"))  # dateutil reads a bare "UTC" as local time
     except (ValueError, OverflowError):
         raise ConfigError(f"{stamp}: '{text}' is not a date and time; write it as nbgrader does "
                           f"(2026-03-01 12:00:00.000000 UTC) or collect again.") from None
+    return moment.astimezone(datetime.UTC) if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def gradescope_submission(metadata: Path) -> tuple[datetime.datetime, list[str]]:

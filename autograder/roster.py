@@ -26,6 +26,7 @@ from pathlib import Path
 
 from autograder.config import ConfigError
 
+CANVAS_TEST_STUDENT = "Student, Test"  # the student view's account, in every Canvas export
 PARTICIPANT = re.compile(r"^\D*(\d+)$")  # "Participant 12345" in any language ("Teilnehmer/in 12345")
 
 
@@ -117,7 +118,8 @@ def read(path: Path) -> Roster:
     if {"Student", "ID"} <= set(header):
         students = [Student(r["ID"], r["Student"], r.get("SIS User ID", ""), r.get("SIS Login ID", ""),
                             r.get("Section", ""))
-                    for r in rows if r["ID"] and not r["Student"].startswith("Points Possible")]
+                    for r in rows if r["ID"] and not r["Student"].startswith("Points Possible")
+                    and r["Student"] != CANVAS_TEST_STUDENT]
         return Roster("canvas", students, header)
     if "Identifier" in header:
         students = []

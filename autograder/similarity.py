@@ -5,9 +5,10 @@ copydetect's winnowing (the algorithm MOSS uses) fingerprints each declared file
 released stub of that file as boilerplate, so starter code never counts. A file is compared only with
 the files of the same name of other students (never two files of one student) and of earlier terms'
 submissions given as references (which are not compared with each other). A pair of students is
-flagged when one of its files is at least `threshold` similar (copydetect's share of a file's tokens
-found in the other) and the shared code is at least `min_tokens` tokens long: a tiny file, or one
-short idiom, matches anything and never counts. Settings: [NAME.similarity] in grading.toml.
+flagged when one of its files is at least `threshold` similar (copydetect's share of a file's
+normalised code found in the other) and the shared code is at least `min_overlap` long (in copydetect's
+unit, characters of normalised code, about 30 a line): a tiny file, or one short idiom, matches
+anything and never counts. Settings: [NAME.similarity] in grading.toml.
 
 Written: reports/NAME-similarity.html (flagged pairs only, each file's copied code truncated to
 `context_chars`) and reports/NAME-similarity.json.
@@ -34,7 +35,7 @@ WINDOW = 6  # copydetect's default: guarantee 30 tokens - noise 25 tokens + 1
 class FileMatch:
     file: str
     similarity: float  # the larger of the two shares
-    tokens: int  # tokens of the first file found in the second
+    overlap: int  # characters of the first file's normalised code found in the second
     excerpts: tuple[str, str] = ("", "")
 
 
@@ -51,10 +52,10 @@ class Pair:
 
 def _fingerprint(path: Path, boilerplate: list[int], settings: Similarity) -> CodeFingerprint | None:
     try:
-        fp = CodeFingerprint(str(path), settings.noise_tokens, WINDOW, boilerplate=boilerplate, encoding="utf-8")
+        fp = CodeFingerprint(str(path), settings.kgram, WINDOW, boilerplate=boilerplate, encoding="utf-8")
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return fp if fp.token_coverage >= settings.min_tokens else None  # tiny: would match anything
+    return fp if fp.token_coverage >= settings.min_overlap else None  # tiny: would match anything
 
 
 def _excerpt(fp: CodeFingerprint, slices, limit: int) -> str:
@@ -71,7 +72,7 @@ def compare(assignment: Assignment, students: dict[str, Path], references: dict[
     pairs: dict[tuple[str, str], Pair] = {}
     for file in assignment.files:
         stub = assignment.release_dir / file
-        boilerplate = sorted(CodeFingerprint(str(stub), settings.noise_tokens, WINDOW).hashes) if stub.is_file() else []
+        boilerplate = sorted(CodeFingerprint(str(stub), settings.kgram, WINDOW).hashes) if stub.is_file() else []
         prints = {}
         for name, folder in {**students, **references}.items():
             if (folder / file).is_file() and (fp := _fingerprint(folder / file, boilerplate, settings)):
@@ -88,13 +89,13 @@ def compare(assignment: Assignment, students: dict[str, Path], references: dict[
         for (a, b), count in shared.items():
             if count < settings.threshold * min(len(prints[a].hashes), len(prints[b].hashes)) / 2:
                 continue  # cannot reach the threshold: copydetect's exact comparison skipped
-            tokens, (share_a, share_b), slices = compare_files(prints[a], prints[b])
+            overlap, (share_a, share_b), slices = compare_files(prints[a], prints[b])
             similarity = float(max(share_a, share_b))
-            if similarity >= settings.threshold and tokens >= settings.min_tokens:
+            if similarity >= settings.threshold and overlap >= settings.min_overlap:
                 excerpts = (_excerpt(prints[a], slices[0], settings.context_chars),
                             _excerpt(prints[b], slices[1], settings.context_chars))
                 pairs.setdefault((a, b), Pair(a, b)).files.append(
-                    FileMatch(file, round(similarity, 3), int(tokens), excerpts))
+                    FileMatch(file, round(similarity, 3), int(overlap), excerpts))
     return sorted(pairs.values(), key=lambda p: (-p.similarity, p.a, p.b))
 
 
@@ -129,7 +130,7 @@ def write_report(assignment: Assignment, pairs: list[Pair], folder: Path, compar
     sections = []
     for pair in pairs:
         files = "".join(
-            f"<h3>{html.escape(m.file)}: {m.similarity:.0%} similar, {m.tokens} tokens shared</h3>"
+            f"<h3>{html.escape(m.file)}: {m.similarity:.0%} similar, {m.overlap} shared</h3>"
             f"<div class='code'><pre>{html.escape(m.excerpts[0])}</pre><pre>{html.escape(m.excerpts[1])}</pre></div>"
             for m in pair.files)
         sections.append(f"<h2>{html.escape(pair.a)} and {html.escape(pair.b)}: {pair.similarity:.0%}</h2>{files}")
@@ -138,7 +139,7 @@ def write_report(assignment: Assignment, pairs: list[Pair], folder: Path, compar
             f"padding:4px;flex:1;overflow:auto;max-height:20em}}</style></head><body>\n<h1>{html.escape(assignment.name)}"
             f": {len(pairs)} pairs at or above {settings.threshold:.0%}</h1>\n<p>{compared} students compared, file "
             f"against file of the same name, the released stubs as boilerplate; a pair counts only with at least "
-            f"{settings.min_tokens} shared tokens. Similar is not proof: read the code.</p>\n"
+            f"{settings.min_overlap} characters of normalised code in common. Similar is not proof: read it.</p>\n"
             + "\n".join(sections) + "\n</body></html>\n")
     page, data = folder / f"{assignment.name}-similarity.html", folder / f"{assignment.name}-similarity.json"
     page.write_text(text)
@@ -160,7 +161,7 @@ def main(*, assignment: Assignment, course: Path, folders: list[Path], reference
         grid.add_column(column)
     for pair in pairs:
         grid.add_row(pair.a, pair.b, f"{pair.similarity:.0%}",
-                     ", ".join(f"{m.file} {m.similarity:.0%} ({m.tokens} tokens)" for m in pair.files))
+                     ", ".join(f"{m.file} {m.similarity:.0%} ({m.overlap} shared)" for m in pair.files))
     if pairs:
         console.print(grid)
     console.print(f"similarity: {len(students)} students, {len(pairs)} pairs flagged in "
