@@ -29,6 +29,7 @@ from rich.table import Table
 from autograder.config import Assignment, ConfigError, Similarity
 
 WINDOW = 6  # copydetect's default: guarantee 30 tokens - noise 25 tokens + 1
+SHOWN = 100  # pairs shown with their code in the HTML report; the others get one table row each
 
 
 @dataclass
@@ -124,11 +125,20 @@ def _reference_folders(assignment: Assignment, references: list[Path]) -> dict[s
     return found
 
 
+def _rest(pairs: list[Pair]) -> str:
+    if not pairs:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(p.a)}</td><td>{html.escape(p.b)}</td><td>{p.similarity:.0%}</td><td>"
+                   f"{html.escape(', '.join(m.file for m in p.files))}</td></tr>" for p in pairs)
+    return (f"\n<h2>{len(pairs)} more pairs (code not shown; see the JSON)</h2>\n<table><tr><th>student</th>"
+            f"<th>student</th><th>similarity</th><th>files</th></tr>{rows}</table>")
+
+
 def write_report(assignment: Assignment, pairs: list[Pair], folder: Path, compared: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     settings = assignment.similarity
     sections = []
-    for pair in pairs:
+    for pair in pairs[:SHOWN]:
         files = "".join(
             f"<h3>{html.escape(m.file)}: {m.similarity:.0%} similar, {m.overlap} shared</h3>"
             f"<div class='code'><pre>{html.escape(m.excerpts[0])}</pre><pre>{html.escape(m.excerpts[1])}</pre></div>"
@@ -140,7 +150,7 @@ def write_report(assignment: Assignment, pairs: list[Pair], folder: Path, compar
             f": {len(pairs)} pairs at or above {settings.threshold:.0%}</h1>\n<p>{compared} students compared, file "
             f"against file of the same name, the released stubs as boilerplate; a pair counts only with at least "
             f"{settings.min_overlap} characters of normalised code in common. Similar is not proof: read it.</p>\n"
-            + "\n".join(sections) + "\n</body></html>\n")
+            + "\n".join(sections) + _rest(pairs[SHOWN:]) + "\n</body></html>\n")
     page, data = folder / f"{assignment.name}-similarity.html", folder / f"{assignment.name}-similarity.json"
     page.write_text(text)
     data.write_text(json.dumps([{"a": p.a, "b": p.b, "similarity": p.similarity,

@@ -9,8 +9,11 @@ import datetime
 import io
 import json
 import shutil
+import subprocess
 import zipfile
 
+import matplotlib.image
+import numpy
 import pytest
 from helpers import ROOT, SUBMISSIONS
 from nbgrader.api import Gradebook
@@ -37,7 +40,7 @@ HANDED_IN = {  # student -> (conv.py, receptive_field.py)
     "1003": (CATALOGUE / "correct/conv_shifted_slices_transposed", CATALOGUE / "correct/rf_interval_simulation"),
     "1004": (STUB, CATALOGUE / "correct/rf_prefix_products"),
     "1005": (STUB, REFERENCE),
-    "1006": (CATALOGUE / "wrong/conv_stride_ignored", CATALOGUE / "wrong/rf_output_size_assert_instead_of_valueerror"),
+    "1006": (CATALOGUE / "wrong/conv_output_ceil", CATALOGUE / "wrong/rf_output_size_assert_instead_of_valueerror"),
     **{sid: (STUB, STUB) for sid in IDS[16:54]},  # 38 untouched stubs
 }
 COPIES = {"1007": "1002", "1008": "1001"}  # 1007 hands in 1002's files; 1008 1001's with renamed variables
@@ -315,3 +318,18 @@ def test_grade_course_without_submissions_is_a_clear_error(tmp_path, capsys):
         (tmp_path / folder).symlink_to(ROOT / folder)
     assert main(["--config", str(tmp_path / "grading.toml"), "grade", "convolution", "--course"]) == 2
     assert "run autograder collect convolution first" in capsys.readouterr().err
+
+
+def test_class_report_renders_in_headless_chromium(course_dir, graded, tmp_path):
+    """The page as a browser shows it, offline: the embedded histogram's bars are on the screenshot."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no headless Chromium here (Debian: apt-get install chromium)")
+    root, _ = course_dir
+    shot, page = tmp_path / "report.png", (root / "reports" / "convolution.html").as_uri()
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1000,1400", f"--screenshot={shot}", page],
+                   check=True, capture_output=True, timeout=120)
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    bar = numpy.array([0x4A, 0x7A, 0xB7]) / 255  # the histogram's colour
+    assert (numpy.abs(pixels - bar).max(axis=-1) < 0.04).sum() > 500
