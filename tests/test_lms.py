@@ -4,8 +4,10 @@ import csv
 import datetime
 
 import pytest
+from helpers import ROOT
 
 from autograder import exports, roster
+from autograder.cli import main
 from autograder.collect import collect
 from autograder.config import ConfigError
 from autograder.report import Result
@@ -107,3 +109,27 @@ def test_moodle_worksheet_file(tmp_path, convolution):
     assert list(nbgrader[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                                  "email", "raw_score", "late_submission_penalty", "score", "max_score"]
     assert (nbgrader[0]["last_name"], nbgrader[0]["score"], nbgrader[1]["score"]) == ("Lovelace", "30", "0")
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["report", "convolution"], "run autograder grade convolution --course first"),
+    (["similarity", "convolution"], "run autograder collect convolution first"),
+    (["collect", "convolution", "bulk", "--roster", "marks.csv"], "has none of the roster columns"),
+    (["collect", "convolution", "bulk", "--roster", "nowhere.csv"], "nowhere.csv could not be read"),
+])
+def test_instructor_commands_fail_in_one_sentence(tmp_path, capsys, args, phrase):
+    (tmp_path / "grading.toml").write_bytes((ROOT / "grading.toml").read_bytes())
+    (tmp_path / "bulk").mkdir()
+    (tmp_path / "marks.csv").write_text("student,mark\nalice,3\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        assert main(args) == 2
+    error = capsys.readouterr().err.strip()
+    assert phrase in error and error.count("\n") == 0
+
+
+def test_instructor_commands_help_gives_an_example(capsys):
+    for command in ("report", "similarity", "collect"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert f"example: autograder {command}" in capsys.readouterr().out
