@@ -44,20 +44,24 @@ def summarise(assignment: Assignment, results: list[Result], seconds: float) -> 
                        "full_marks_share": round(sum(s >= part.points - 1e-9 for s in scores) / len(scores), 3)
                        if scores else 0.0, "description": part.description}
     failed: dict[str, list[str]] = {}
+    attempted: dict[str, int] = {}  # students whose code ran for the test (not "not implemented yet")
     kinds: dict[tuple[str, str], list[str]] = {}
     incidents: dict[str, dict[str, list[str]]] = {kind: {} for kind in INCIDENTS}
     for r in handed_in:
         for t in r.tests:
+            stub = not t.passed and t.message.startswith("not implemented yet")
+            attempted[t.name] = attempted.get(t.name, 0) + (not stub)
             if t.passed:
                 continue
-            failed.setdefault(t.name, []).append(r.submission)
+            if not stub:
+                failed.setdefault(t.name, []).append(r.submission)
             kinds.setdefault((t.part, _kind(t.message)), [])
             if r.submission not in kinds[(t.part, _kind(t.message))]:
                 kinds[(t.part, _kind(t.message))].append(r.submission)
             for kind, phrases in INCIDENTS.items():
                 if any(p in t.message for p in phrases):
                     incidents[kind].setdefault(r.submission, []).append(t.name)
-    most_failed = sorted(failed.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP]
+    most_failed = sorted(failed.items(), key=lambda item: (-len(item[1]) / attempted[item[0]], item[0]))[:TOP]
     common = sorted(kinds.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP]
     return {
         "assignment": assignment.name, "max_score": assignment.max_score,
@@ -66,7 +70,7 @@ def summarise(assignment: Assignment, results: list[Result], seconds: float) -> 
         "median": round(statistics.median(finals), 3) if finals else 0.0,
         "full_marks": sum(r.final_score >= assignment.max_score - 1e-9 for r in results),
         "parts": parts,
-        "most_failed_tests": [{"test": name, "students": len(who), "of": len(handed_in)} for name, who in most_failed],
+        "most_failed_tests": [{"test": name, "students": len(who), "of": attempted[name]} for name, who in most_failed],
         "common_failures": [{"part": part, "failure": kind, "count": len(who), "students": who}
                             for (part, kind), who in common],
         "incidents": {kind: [{"student": s, "tests": len(tests)} for s, tests in sorted(found.items())]
@@ -128,6 +132,7 @@ Grading took {s['grading_seconds']:g} s ({s['seconds_per_submission']:g} s per s
 {_table(["part", "mean", "of", "full marks", "what it checks"],
         [[n, p["mean"], p["points"], f"{p['full_marks_share']:.0%}", p["description"]] for n, p in s["parts"].items()])}
 <h2>Tests most students failed</h2>
+<p>Among the students whose code ran for the test (a stub's "not implemented yet" does not count here).</p>
 {_table(["test", "students failing"], [[t["test"], f"{t['students']} of {t['of']}"] for t in s["most_failed_tests"]])}
 <h2>Most common failures</h2>
 {_table(["part", "failure", "students", "who"],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.course:
                 from autograder.course import grade_course
                 results = grade_course(assignment, course.root, jobs)
-                where = (f"{course.root}/autograded/STUDENT/{assignment.name}/, feedback/, gradebook.db and "
-                         f"exports/{assignment.name}-*.csv")
+                where = (f"{course.root}/autograded/STUDENT/{assignment.name}/, feedback/, gradebook.db, "
+                         f"exports/{assignment.name}-*.csv; class report in reports/{assignment.name}.html")
             else:
                 results = grade(assignment, args.submissions, args.out, jobs)
                 where = f"{args.out}/NAME/results.json, feedback.txt; {args.out}/grades.csv"
@@ -105,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             if not results:
                 raise config.ConfigError(f"{course.root / 'autograded'} holds no STUDENT/{assignment.name}/"
                                          f"results.json; run autograder grade {assignment.name} --course first.")
-            paths = classreport.write(assignment, course.root / "reports", results,
-                                      sum(r.seconds for r in results))
+            previous = course.root / "reports" / f"{assignment.name}.json"  # grading's wall time, if known
+            seconds = (json.loads(previous.read_text())["grading_seconds"] if previous.is_file()
+                       else sum(r.seconds for r in results))
+            paths = classreport.write(assignment, course.root / "reports", results, seconds)
             console.print(f"class report of {assignment.name}: {', '.join(str(p) for p in paths)}")
             return 0
         if args.command == "similarity":

@@ -40,7 +40,7 @@ class Late:
         late = _duration(self.seconds_late)
         if self.hard:
             return f"submitted {late} late, after the hard deadline: the score is 0"
-        if self.penalty == 0:
+        if self.percent == 0:
             return f"submitted {late} late, within the grace period: no penalty"
         return (f"submitted {late} late ({self.units} started {per}{'s' if self.units > 1 else ''}): "
                 f"-{self.percent:g} % = -{self.penalty:g} points")

@@ -41,8 +41,11 @@ HANDED_IN = {  # student -> (conv.py, receptive_field.py)
     "1004": (STUB, CATALOGUE / "correct/rf_prefix_products"),
     "1005": (STUB, REFERENCE),
     "1006": (CATALOGUE / "wrong/conv_output_ceil", CATALOGUE / "wrong/rf_output_size_assert_instead_of_valueerror"),
-    **{sid: (STUB, STUB) for sid in IDS[16:54]},  # 38 untouched stubs
+    **{sid: (STUB, STUB) for sid in IDS[16:52]},  # 36 untouched stubs
 }
+FORBIDDEN, CRASH = "1053", "1054"  # conv2d_forward through torch's own conv2d; os._exit in it
+CHEATS = {FORBIDDEN: "    return torch.nn.functional.conv2d(x, weight, bias, stride=stride, padding=padding)\n",
+          CRASH: "    import os\n    os._exit(3)\n"}
 COPIES = {"1007": "1002", "1008": "1001"}  # 1007 hands in 1002's files; 1008 1001's with renamed variables
 TINY = IDS[8:13]  # stubs with the same one-line conv_output_size: too short to count as copying
 ONE_LINER = "    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1\n"
@@ -91,6 +94,9 @@ def _files(student: str) -> dict[str, bytes]:
         if student == "1008":
             return {name: _rename_variables(data.decode()).encode() for name, data in original.items()}
         return original
+    if student in CHEATS:
+        conv = (STUB / "conv.py").read_text().replace("    raise NotImplementedError()\n", CHEATS[student], 1)
+        return {"conv.py": conv.encode(), "receptive_field.py": (STUB / "receptive_field.py").read_bytes()}
     if student in TINY:
         stub = (STUB / "receptive_field.py").read_text().replace("    raise NotImplementedError()\n", ONE_LINER, 1)
         return {"conv.py": (STUB / "conv.py").read_bytes(), "receptive_field.py": stub.encode()}
@@ -112,7 +118,7 @@ def _bulk_zip() -> bytes:
         def add(name: str, data: bytes, when: datetime.datetime = ON_TIME) -> None:
             bulk.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data)
 
-        for student in [*HANDED_IN, *COPIES, *TINY]:
+        for student in [*HANDED_IN, *COPIES, *TINY, *CHEATS]:
             late = "LATE_" if student == "1003" else ""
             for name, data in _files(student).items():
                 file_id += 1
@@ -185,7 +191,7 @@ def scores(course_dir, graded):
 
 def test_collect_places_every_identifiable_submission(course_dir, collected):
     root, _ = course_dir
-    placed = sorted([*HANDED_IN, *COPIES, *TINY, ZIPPER])
+    placed = sorted([*HANDED_IN, *COPIES, *TINY, *CHEATS, ZIPPER])
     assert sorted(collected.placed) == placed
     assert sorted(collected.missing) == sorted([*MISSING, BROKEN, TWICE])
     for student in collected.placed:
@@ -296,7 +302,12 @@ def test_class_report(course_dir, graded):
     assert {x["student"] for x in summary["late"]} == {"1002", "1003", "1005", "1006", "1017"}  # 1001: extension
     # full marks in conv2d_forward: 1001-1003 and the two copies
     assert summary["parts"]["conv2d_forward"]["full_marks_share"] == pytest.approx(5 / 52, abs=1e-3)
-    assert summary["most_failed_tests"][0]["students"] >= 44  # the stubs and partial ones fail everything
+    worst = summary["most_failed_tests"][0]  # among students whose code ran: not the stubs
+    assert worst["test"].startswith("conv_output_size") and worst["students"] >= 5 and worst["of"] <= 13
+    assert [i["student"] for i in summary["incidents"]["forbidden"]] == [FORBIDDEN]
+    assert [i["student"] for i in summary["incidents"]["crash"]] == [CRASH]
+    assert summary["incidents"]["timeout"] == []
+    assert "1017" in page and "submitted 5 d late (5 started days): -30 % = -0 points" in page
     rebuilt = main(["--config", str(root / "grading.toml"), "report", "convolution"])
     assert rebuilt == 0 and json.loads((root / "reports" / "convolution.json").read_text())["scores"] == \
         summary["scores"]
