@@ -30,7 +30,7 @@ TOP = 15
 def _kind(message: str) -> str:
     """A failure message without its numbers and quoted values: failures of one kind group together."""
     first = message.splitlines()[0] if message else "failed"
-    return re.sub(r"\d+(\.\d+)?(e-?\d+)?", "#", first.split(" (got")[0])[:160]
+    return re.sub(r"(?<![A-Za-z_])-?\d+(\.\d+)?(e-?\d+)?(?![A-Za-z_])", "#", first.split(" (got")[0])[:160]
 
 
 def summarise(assignment: Assignment, results: list[Result], seconds: float) -> dict:
