@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -20,6 +21,9 @@ EPILOG = {
     "merge": "example: autograder merge shards/1 shards/2 shards/3 --out results   or   autograder merge shards/* "
              "--course",
     "gradescope": "example: autograder gradescope convolution --out convolution-gradescope.zip",
+    "report": "example: autograder report convolution   (after autograder grade convolution --course)",
+    "similarity": "example: autograder similarity convolution   or   autograder similarity convolution "
+                  "alice/ bob/ --reference last-term/",
 }
 
 
@@ -49,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
                              epilog=EPILOG["collect"])
     collect.add_argument("assignment")
     collect.add_argument("source", type=Path, metavar="ARCHIVE_OR_FOLDER")
-    collect.add_argument("--roster", type=Path, help="a CSV with an 'id' column: students not on it are reported")
+    collect.add_argument("--roster", type=Path,
+                         help="the class list as the LMS exports it (Canvas gradebook, Moodle grading worksheet or "
+                              "participants) or a CSV with an 'id' column: students not on it are reported, names "
+                              "and SIS ids go to the grade files")
     validate = sub.add_parser("validate", help="prove the grader fair: reference, stubs, wrong and correct "
                                                "implementations", epilog=EPILOG["validate"])
     validate.add_argument("assignment")
@@ -64,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
                                                    "the hidden suite and the reference)", epilog=EPILOG["gradescope"])
     gradescope.add_argument("assignment")
     gradescope.add_argument("--out", type=Path, default=None, help="the zip to write (default: NAME-gradescope.zip)")
+    report = sub.add_parser("report", help="the class report of a graded course: reports/NAME.html, .json, .csv",
+                            epilog=EPILOG["report"])
+    report.add_argument("assignment")
+    similarity = sub.add_parser("similarity", help="flag pairs of students whose files are too alike (copydetect, "
+                                                   "the released stubs as boilerplate)", epilog=EPILOG["similarity"])
+    similarity.add_argument("assignment")
+    similarity.add_argument("folders", nargs="*", type=Path, metavar="STUDENT_FOLDER",
+                            help="one folder per student (default: the course's submitted/*/NAME)")
+    similarity.add_argument("--reference", type=Path, action="append", default=[], metavar="FOLDER",
+                            help="earlier terms' submissions: a folder of per-student folders (repeatable)")
     return parser
 
 
@@ -91,6 +108,22 @@ def main(argv: list[str] | None = None) -> int:
             return _collect(assignment, args, course.root, console)
         if args.command == "grade":
             return _grade(assignment, args, course, jobs, console)
+        if args.command == "report":
+            from autograder import classreport
+            results = classreport.course_results(assignment, course.root)
+            if not results:
+                raise config.ConfigError(f"{course.root / 'autograded'} holds no STUDENT/{assignment.name}/"
+                                         f"results.json; run autograder grade {assignment.name} --course first.")
+            previous = course.root / "reports" / f"{assignment.name}.json"  # grading's wall time, if known
+            seconds = (json.loads(previous.read_text())["grading_seconds"] if previous.is_file()
+                       else sum(r.seconds for r in results))
+            paths = classreport.write(assignment, course.root / "reports", results, seconds)
+            console.print(f"class report of {assignment.name}: {', '.join(str(p) for p in paths)}")
+            return 0
+        if args.command == "similarity":
+            from autograder import similarity
+            return similarity.main(assignment=assignment, course=course.root, folders=args.folders,
+                                   references=args.reference, console=console)
         from autograder.validate import validate
         return 0 if validate(assignment, jobs, console) else 1
     except config.ConfigError as error:  # release errors included
@@ -118,7 +151,7 @@ def _grade(assignment, args, course: config.Config, jobs: int, console: Console)
             results = grade_course(assignment, course.root, jobs, **options)
             where = (f"{args.out}/STUDENT/ (merge the shards with autograder merge ... --course)" if args.out else
                      f"{course.root}/autograded/STUDENT/{assignment.name}/, feedback/, gradebook.db and "
-                     f"exports/{assignment.name}-*.csv")
+                     f"exports/{assignment.name}-*.csv; class report in reports/{assignment.name}.html")
         else:
             results = grade(assignment, args.submissions, args.out, jobs, **options)
             where = f"{args.out}/NAME/results.json, feedback.txt; {args.out}/grades.csv"
@@ -162,20 +195,12 @@ def _merge(args, course: config.Config, console: Console) -> int:
 
 
 def _collect(assignment, args, course: Path, console: Console) -> int:
-    import csv
-
+    from autograder import roster
     from autograder.collect import collect
-    roster = None
-    if args.roster:
-        try:
-            with args.roster.open(newline="") as stream:
-                roster = {row["id"].strip() for row in csv.DictReader(stream)}
-        except (OSError, KeyError) as error:
-            raise config.ConfigError(f"{args.roster} could not be read as a CSV with an 'id' column ({error}); "
-                                     f"fix the roster.") from None
-    found = collect(assignment, args.source, course, roster)
+    found = collect(assignment, args.source, course, roster.read(args.roster) if args.roster else None)
     console.print(f"collected {len(found.placed)} submissions of {assignment.name} into "
-                  f"{course}/submitted/STUDENT/{assignment.name}/")
+                  f"{course}/submitted/STUDENT/{assignment.name}/"
+                  + (f"; {len(found.missing)} students on the roster handed in nothing" if args.roster else ""))
     for problem in found.problems:
         console.print(f"[yellow]not placed[/yellow]: {problem}")
     return 0

@@ -28,6 +28,7 @@ from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
 from autograder import intake
 from autograder.config import Assignment, ConfigError
+from autograder.roster import Roster
 
 PATTERNS = {
     "canvas": r"(?:.*/)?(?P<name>[^/_]+)_(?:(?P<late>LATE)_)?(?P<student_id>\d+)_(?P<file_id>\d+)_(?P<filename>[^/]+)$",
@@ -42,6 +43,7 @@ RESUBMISSION = re.compile(r"^(?P<stem>.+?)-\d+(?P<suffix>\.[^.]+)$")  # Canvas r
 class Report:
     placed: dict[str, list[str]] = field(default_factory=dict)  # student -> files placed
     problems: list[str] = field(default_factory=list)  # one sentence each
+    missing: list[str] = field(default_factory=list)  # on the roster, nothing handed in
 
 
 @dataclass
@@ -52,6 +54,7 @@ class _Piece:
     origin: str
     when: datetime.datetime
     late: bool = False
+    name: str = ""  # the student's name as the LMS wrote it in the file name
 
 
 _QUIET = logging.getLogger("autograder.collect")
@@ -98,7 +101,7 @@ def _pieces(assignment: Assignment, source: Path, report: Report) -> list[_Piece
                                    f"STUDENT/FILE name); place it by hand")
             continue
         student, filename = found["student_id"], found.get("filename") or path
-        late = bool(found.get("late"))
+        late, name = bool(found.get("late")), found.get("name") or ""
         if filename.lower().endswith(".zip"):
             with tempfile.TemporaryDirectory() as tmp:
                 inner = Path(tmp) / "submission.zip"
@@ -106,18 +109,19 @@ def _pieces(assignment: Assignment, source: Path, report: Report) -> list[_Piece
                 files, problems = intake._from_zip(inner, assignment.files)
             for problem in sorted(set(problems.values())):
                 report.problems.append(f"{path} ({student}): {problem.replace('submission.zip', 'the zip')}")
-            pieces += [_Piece(student, name, content, path, when, late) for name, content in files.items()]
+            pieces += [_Piece(student, file, content, path, when, late, name) for file, content in files.items()]
             continue
         declared = _declared(filename, assignment.files)
         if declared:
-            pieces.append(_Piece(student, declared, data, path, when, late))
+            pieces.append(_Piece(student, declared, data, path, when, late, name))
         elif layout in ("canvas", "moodle"):
             report.problems.append(f"{path} ({student}): not one of {', '.join(assignment.files)}; ignored")
     return pieces
 
 
-def collect(assignment: Assignment, source: Path, course: Path, roster: set[str] | None = None) -> Report:
-    """Place the submissions in `source` under course/submitted/STUDENT/NAME/ and report the rest."""
+def collect(assignment: Assignment, source: Path, course: Path, roster: Roster | None = None) -> Report:
+    """Place the submissions in `source` under course/submitted/STUDENT/NAME/ and report the rest; with a
+    roster, save it as course/roster.json for `grade --course` and its exports."""
     if not source.exists():
         raise ConfigError(f"{source} does not exist; pass the LMS bulk download (.zip or folder).")
     report = Report()
@@ -129,10 +133,13 @@ def collect(assignment: Assignment, source: Path, course: Path, roster: set[str]
     for piece in pieces:
         by_student.setdefault(piece.student, []).append(piece)
     for student, mine in sorted(by_student.items()):
-        if roster is not None and student not in roster:
-            report.problems.append(f"{student}: not on the roster ({', '.join(sorted({p.origin for p in mine}))}); "
-                                   f"add the student or fix the id")
-            continue
+        if roster is not None:
+            known = roster.find(student, mine[0].name)
+            if known is None:
+                report.problems.append(f"{student}: not on the roster ({', '.join(sorted({p.origin for p in mine}))}"
+                                       f"); add the student or fix the id")
+                continue
+            student = known.id or roster.bind(known, student).id
         twice = sorted({p.file for p in mine if sum(q.file == p.file for q in mine) > 1})
         if twice:
             origins = sorted(p.origin for p in mine if p.file in twice)
@@ -150,4 +157,7 @@ def collect(assignment: Assignment, source: Path, course: Path, roster: set[str]
         if any(p.late for p in mine):
             (target / "late.txt").write_text("marked LATE by the LMS\n")
         report.placed[student] = sorted(p.file for p in mine)
+    if roster is not None:
+        report.missing = sorted(s.id or s.name for s in roster.students if s.id not in report.placed)
+        roster.save(course / "roster.json")
     return report

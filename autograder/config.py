@@ -7,6 +7,7 @@ solutions/NAME (instructor source), assignments/NAME (student release), hidden/N
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -61,6 +62,31 @@ class Gradescope:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    due: datetime.datetime = field(
+        default=datetime.datetime.max.replace(tzinfo=datetime.UTC),
+        metadata={"help": "the deadline, a TOML date-time with its offset (2026-03-01T23:59:00+01:00)"})
+    grace_minutes: float = field(default=0.0, metadata={"help": "minutes after the deadline that cost nothing"})
+    percent: float = field(default=0.0, metadata={"help": "percent of the score lost per started hour or day"})
+    per: str = field(default="day", metadata={"help": "the unit of lateness that percent applies to: hour or day"})
+    max_percent: float = field(default=100.0, metadata={"help": "the most a late submission loses, in percent"})
+    hard_deadline: datetime.datetime | None = field(
+        default=None, metadata={"help": "after it a submission scores 0 (a date-time with its offset)"})
+    extensions: dict[str, datetime.datetime] = field(
+        default_factory=dict, metadata={"help": "per student id: their own deadline, or hours added to due"})
+
+
+@dataclass(frozen=True)
+class Similarity:
+    threshold: float = field(default=0.6, metadata={"help": "a pair is flagged when a file is this similar (0..1)"})
+    min_overlap: int = field(
+        default=100, metadata={"help": "less shared code than this never counts (tiny files match anything); in "
+                                       "characters of normalised code (copydetect's unit; a line is about 30)"})
+    kgram: int = field(default=25, metadata={"help": "copydetect's k (noise_t): shorter matches are noise"})
+    context_chars: int = field(default=400, metadata={"help": "characters of copied code shown per flagged file"})
+
+
+@dataclass(frozen=True)
 class Assignment:
     name: str
     root: Path
@@ -75,6 +101,8 @@ class Assignment:
         default=True, metadata={"help": "whether feedback shows the failure message of hidden tests"})
     gradescope: Gradescope = field(default_factory=Gradescope, metadata={
         "help": "[NAME.gradescope]: what students see on Gradescope, and when"})
+    late: LatePolicy | None = field(default=None, metadata={"help": "[NAME.late]: deadline and penalty rule"})
+    similarity: Similarity = field(default_factory=Similarity, metadata={"help": "[NAME.similarity] settings"})
 
     @property
     def solution_dir(self) -> Path:
@@ -169,6 +197,33 @@ def _choice(value: str, allowed: tuple[str, ...], where: str, path: Path) -> Non
                           f"pick one of them.")
 
 
+def _moment(value, where: str, path: Path) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+        raise ConfigError(f"{path}: {where} = {value!r} should be a date-time with its offset, e.g. "
+                          f"2026-03-01T23:59:00+01:00 (without quotes).")
+    return value
+
+
+def _late(table, name: str, path: Path) -> LatePolicy:
+    where = f"{name}.late"
+    _check_keys(_table(table, where, path), LatePolicy, where, path)
+    if "due" not in table:
+        raise ConfigError(f"{path}: [{where}] needs due = 2026-03-01T23:59:00+01:00, the deadline with its offset.")
+    due = _moment(table["due"], f"[{where}] due", path)
+    hard = _moment(table["hard_deadline"], f"[{where}] hard_deadline", path) if "hard_deadline" in table else None
+    extensions = {}
+    for student, value in _table(table.get("extensions", {}), f"{where}.extensions", path).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            extensions[str(student)] = due + datetime.timedelta(hours=value)
+        else:
+            extensions[str(student)] = _moment(value, f"[{where}.extensions] {student!r}", path)
+    numbers = _build(LatePolicy, {k: v for k, v in table.items() if k not in ("due", "hard_deadline", "extensions")},
+                     where, path)
+    if numbers.per not in ("hour", "day"):
+        raise ConfigError(f"{path}: [{where}] per = {numbers.per!r} should be \"hour\" or \"day\".")
+    return dataclasses.replace(numbers, due=due, hard_deadline=hard, extensions=extensions)
+
+
 def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignment:
     _check_keys(table, Assignment, name, path)
     files = _strings(table.get("files", []), f"[{name}] files", path, '["conv.py"]')
@@ -202,8 +257,11 @@ def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignm
     overrides = table.get("limits", {})
     parsed = _build(Limits, overrides, f"{name}.limits", path)
     limits = dataclasses.replace(defaults, **{key: getattr(parsed, key) for key in overrides})
+    late = _late(table["late"], name, path) if "late" in table else None
+    similarity = _build(Similarity, table.get("similarity", {}), f"{name}.similarity", path)
     return Assignment(name=name, root=path.parent, files=tuple(files), parts=parts, tolerance=tolerance,
-                      forbidden=forbidden, limits=limits, show_hidden_details=show, gradescope=gradescope)
+                      forbidden=forbidden, limits=limits, show_hidden_details=show, gradescope=gradescope,
+                      late=late, similarity=similarity)
 
 
 def find_config(start: Path | None = None) -> Path:

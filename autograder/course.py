@@ -6,70 +6,60 @@ files that Canvas and Moodle import.
     COURSE/autograded/STUDENT/NAME/      results.json (Gradescope schema) and feedback.txt
     COURSE/feedback/STUDENT/NAME/        feedback.html
     COURSE/gradebook.db                  nbgrader's gradebook: one notebook per part, one grade cell per test
-    COURSE/exports/NAME-canvas.csv, NAME-moodle.csv, NAME-tests.csv
+    COURSE/exports/NAME-canvas.csv, NAME-moodle.csv, NAME-grades.csv, NAME-tests.csv (autograder.exports)
+    COURSE/reports/NAME.html, NAME.csv, NAME.json   the class report (autograder.classreport)
+
+With a roster (saved by `collect --roster` as COURSE/roster.json) every student on it gets a row, 0 and
+"no submission" when they handed in nothing; with [NAME.late] in grading.toml the late penalty is applied
+from each timestamp.txt and stored in nbgrader's own late-penalty field, so `nbgrader export` agrees.
 """
 from __future__ import annotations
 
-import csv
 import html
+import time
 from pathlib import Path
 
-from autograder import gradebook, report, store
+from autograder import classreport, exports, gradebook, late, report, store
 from autograder.config import Assignment, ConfigError
 from autograder.grade import grade
 from autograder.gradebook import url as gradebook_url  # noqa: F401 - where the course's gradebook is
 from autograder.report import Result
+from autograder.roster import Roster
 
 
 def feedback_html(result: Result) -> str:
     """The feedback of one submission as a page: score per part, then the failures a student may see."""
+    late_line = (f"<p>Late: {html.escape(result.late.describe(result.assignment.late.per))}; raw score "
+                 f"{result.score:g}, penalty {result.penalty:g}, final score {result.final_score:g}</p>\n"
+                 if result.late and result.assignment.late else "")
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{result.part_score(name):g} / {part.points:g}</td>"
         f"<td>{html.escape(part.description)}</td></tr>" for name, part in result.assignment.parts.items())
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(result.assignment.name)} "
-            f"feedback</title></head><body>\n<h1>{html.escape(result.assignment.name)}: {result.score:g} / "
-            f"{result.max_score:g}</h1>\n<table border='1'><tr><th>part</th><th>score</th><th>what it checks</th>"
-            f"</tr>{rows}</table>\n<pre>{html.escape(report.feedback_text(result))}</pre>\n</body></html>\n")
-
-
-def write_exports(assignment: Assignment, course: Path, results: list[Result]) -> list[Path]:
-    """Grade files for Canvas (gradebook import) and Moodle (offline grading worksheet), and per test."""
-    folder = course / "exports"
-    folder.mkdir(exist_ok=True)
-    canvas, moodle, tests = (folder / f"{assignment.name}-{kind}.csv" for kind in ("canvas", "moodle", "tests"))
-    with store.replacing(canvas) as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment.name])
-        writer.writerow(["Points Possible", "", "", "", "", f"{assignment.max_score:g}"])
-        for r in results:
-            writer.writerow(["", r.submission, "", "", "", f"{r.score:g}"])
-    with store.replacing(moodle) as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Feedback comments"])
-        for r in results:
-            writer.writerow([f"Participant {r.submission}", "", "", f"{r.score:g}", f"{r.max_score:g}",
-                             report.summary_text(r).replace("\n", " ")])
-    with store.replacing(tests) as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student", "part", "test", "score", "max_score", "status"])
-        for r in results:
-            for t in r.tests:
-                writer.writerow([r.submission, t.part, t.name, round(t.score, 6), round(t.max_score, 6),
-                                 "passed" if t.passed else "failed"])
-    return [canvas, moodle, tests]
+            f"feedback</title></head><body>\n<h1>{html.escape(result.assignment.name)}: {result.final_score:g} / "
+            f"{result.max_score:g}</h1>\n{late_line}<table border='1'><tr><th>part</th><th>score</th>"
+            f"<th>what it checks</th></tr>{rows}</table>\n<pre>{html.escape(report.feedback_text(result))}</pre>\n"
+            f"</body></html>\n")
 
 
 class CourseSink:
     """Where a course batch goes: autograded/ and feedback/ per student as each is graded; the gradebook
-    (only what changed since the last flush, all on the first) and exports/ every `interval` seconds."""
+    (only what changed since the last flush, all on the first) and exports/ every `interval` seconds.
+    Each result gets its submission time and, under [NAME.late], its penalty before it is written."""
     interval = 5.0
 
     def __init__(self, assignment: Assignment, course: Path):
         self.assignment, self.course = assignment, course
+        self.roster = Roster.load(course / "roster.json")
         self.pending: dict[str, Result] | None = None  # None: the gradebook was not written yet
 
     def folder(self, student: str) -> Path:
         return self.course / "autograded" / student / self.assignment.name
+
+    def annotate(self, result: Result) -> None:
+        result.submitted = late.submitted_at(self.course / "submitted" / result.submission / self.assignment.name)
+        if self.assignment.late and result.submitted:
+            result.late = late.assess(self.assignment.late, result.submission, result.submitted, result.score)
 
     def written(self, result: Result) -> None:
         store.write_atomic(self.course / "feedback" / result.submission / self.assignment.name / "feedback.html",
@@ -77,19 +67,31 @@ class CourseSink:
         if self.pending is not None:
             self.pending[result.submission] = result
 
+    def missing(self, results: list[Result]) -> list[Result]:
+        """The roster's students who handed nothing in, as results that score 0."""
+        graded = {r.submission for r in results}
+        return [Result(self.assignment, s.id, missing=True) for s in (self.roster.students if self.roster else [])
+                if s.id and s.id not in graded]
+
     def flush(self, results: list[Result]) -> None:
         changed = list(self.pending.values()) if self.pending is not None else results
-        gradebook.write(self.assignment, self.course, changed)
+        gradebook.write(self.assignment, self.course, changed, self.roster if self.pending is None else None)
         self.pending = {}
-        write_exports(self.assignment, self.course, results)
+        exports.write(self.assignment, self.course / "exports", results + self.missing(results), self.roster)
 
 
 def grade_course(assignment: Assignment, course: Path, jobs: int, **options) -> list[Result]:
-    """Grade every course/submitted/STUDENT/NAME and write results, gradebook, feedback and exports
-    (options: those of autograder.grade.grade)."""
+    """Grade every course/submitted/STUDENT/NAME and write results, gradebook, feedback, exports and the class
+    report (options: those of autograder.grade.grade). Returns the results, the roster's missing students last."""
     folders = sorted((course / "submitted").glob(f"*/{assignment.name}"))
     if not folders:
         raise ConfigError(f"{course / 'submitted'} holds no STUDENT/{assignment.name} folder; run autograder "
                           f"collect {assignment.name} first.")
-    options.setdefault("sink", CourseSink(assignment, course))
-    return grade(assignment, folders, None, jobs, names=[f.parent.name for f in folders], **options)
+    sink = options.setdefault("sink", CourseSink(assignment, course))
+    started = time.monotonic()
+    results = grade(assignment, folders, None, jobs, names=[f.parent.name for f in folders], **options)
+    if not isinstance(sink, CourseSink):  # a shard's folder: the course's files are written by autograder merge
+        return results
+    everyone = results + sink.missing(results)
+    classreport.write(assignment, course / "reports", everyone, time.monotonic() - started)
+    return everyone

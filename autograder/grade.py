@@ -13,6 +13,7 @@ what is missing or changed (autograder.fingerprint), `--force` everything, `--on
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing.connection
 import os
@@ -63,6 +64,9 @@ class FolderSink:
 
     def folder(self, name: str) -> Path:
         return self.out / name
+
+    def annotate(self, result: Result) -> None:
+        """Set what grading does not know (a course sink: the submission time and late penalty)."""
 
     def written(self, result: Result) -> None:
         pass
@@ -181,26 +185,34 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
             raise ConfigError("--shard writes to its own folder: give --out DIR (then autograder merge).")
         shard.write_manifest(sink.out, assignment, inputs, names, chosen, shard_of)
     results: dict[str, Result] = {}
-    todo = []  # (index, fingerprint)
+    todo = []  # (index, fingerprint) of the first submission of each content
+    twins: dict[int, list[tuple[int, dict]]] = {}  # that index -> the others with the same bytes
+    first: dict[str, int] = {}
     for index in chosen:
         name = names[index]
         marks = {"inputs": inputs, "submission": fingerprint.submission(sources[index], assignment.files)} \
             if sink else {}
         stored = store.load(assignment, sink.folder(name)) if sink else None
         wanted = name in only if only else force or stored is None or stored[0] != marks
-        if wanted:
+        if wanted and marks and marks["submission"] in first:  # the same files: graded once, filed under each
+            twins[first[marks["submission"]]].append((index, marks))
+        elif wanted:
             todo.append((index, marks))
+            twins[index] = []
+            if marks:
+                first[marks["submission"]] = index
         elif stored:
             results[name] = stored[1]
+            sink.annotate(results[name])
             summary.skipped += 1
         else:
             summary.left += 1
-    _run(assignment, sources, names, todo, jobs, sink, results, summary, progress)
+    _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress)
     return [results[name] for name in names if name in results]
 
 
-def _run(assignment, sources, names, todo, jobs, sink, results, summary, progress) -> None:
-    """Grade `todo` with at most `jobs` judges at once, writing each result as it comes."""
+def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress) -> None:
+    """Grade `todo` with at most `jobs` judges at once, writing each result (and its twins') as it comes."""
     def ordered() -> list[Result]:
         return [results[n] for n in names if n in results]
 
@@ -256,13 +268,17 @@ def _run(assignment, sources, names, todo, jobs, sink, results, summary, progres
                     name = names[index]
                     result = _result(assignment, name, payload, exitcode, folder / "judge.log")
                     shutil.rmtree(folder, ignore_errors=True)
-                    if sink:
-                        store.write(result, sink.folder(name), marks)
-                        sink.written(result)
-                    results[name] = result
+                    for twin, twin_marks in [(index, marks), *twins[index]]:
+                        mine = result if twin == index else dataclasses.replace(
+                            result, submission=names[twin], tests=list(result.tests), problems=list(result.problems))
+                        if sink:
+                            sink.annotate(mine)
+                            store.write(mine, sink.folder(names[twin]), twin_marks)
+                            sink.written(mine)
+                        results[names[twin]] = mine
                     broken = bool(result.error or result.grader_errors)
-                    summary.graded += 1
-                    summary.failed += broken
+                    summary.graded += 1 + len(twins[index])
+                    summary.failed += broken * (1 + len(twins[index]))
                     if bar:
                         bar.advance(broken)
                 if bar:

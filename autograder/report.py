@@ -1,12 +1,17 @@
 """Results: scores per test and part, Gradescope's results.json, feedback text, CSV, summary table."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from autograder.config import Assignment
+
+if TYPE_CHECKING:
+    from autograder.late import Late
 
 
 @dataclass
@@ -30,10 +35,22 @@ class Result:
     error: str = ""  # set when grading itself failed (not the student's fault)
     seconds: float = 0.0
     max_rss_kb: int = 0
+    submitted: datetime.datetime | None = None  # when it was handed in (timestamp.txt), if known
+    late: Late | None = None  # set when the assignment has a late policy and the submission a time
+    missing: bool = False  # on the roster, nothing handed in: scores 0
 
     @property
     def score(self) -> float:
+        """The raw score: the sum of the tests' points, before any late penalty."""
         return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def penalty(self) -> float:
+        return self.late.penalty if self.late else 0.0
+
+    @property
+    def final_score(self) -> float:
+        return round(self.score - self.penalty, 4)
 
     @property
     def max_score(self) -> float:
@@ -84,7 +101,7 @@ def gradescope(result: Result) -> dict:
             entry["tags"] = list(part.tags)
         tests.append(entry)
     return {
-        "score": result.score,
+        "score": result.final_score,
         "output": summary_text(result),
         "output_format": settings.output_format,
         "execution_time": round(result.seconds, 2),
@@ -95,7 +112,12 @@ def gradescope(result: Result) -> dict:
 
 
 def summary_text(result: Result) -> str:
-    lines = [f"{result.assignment.name}: {result.score:g} / {result.max_score:g} points"]
+    if result.missing:
+        return f"{result.assignment.name}: 0 / {result.max_score:g} points (no submission)"
+    lines = [f"{result.assignment.name}: {result.final_score:g} / {result.max_score:g} points"]
+    if result.late and result.assignment.late:
+        lines.append(f"Late: {result.late.describe(result.assignment.late.per)}; raw score {result.score:g}, "
+                     f"penalty {result.penalty:g}, final score {result.final_score:g}")
     lines += [f"Could not grade: {result.error}"] if result.error else []
     lines += [f"Note: {p}" for p in result.problems]
     return "\n".join(lines)
@@ -124,8 +146,9 @@ def feedback_text(result: Result) -> str:
 def csv_rows(results: list[Result]) -> list[list]:
     """The rows of grades.csv: a header, then one row per submission."""
     parts = list(results[0].assignment.parts) if results else []
-    return [["submission", "score", "max_score", *parts, "error"],
-            *([r.submission, r.score, r.max_score, *(r.part_score(p) for p in parts), r.error] for r in results)]
+    return [["submission", "score", "max_score", *parts, "raw_score", "late_submission_penalty", "error"],
+            *([r.submission, r.final_score, r.max_score, *(r.part_score(p) for p in parts), r.score, r.penalty,
+               r.error] for r in results)]
 
 
 def table(results: list[Result], title: str) -> Table:
@@ -137,8 +160,10 @@ def table(results: list[Result], title: str) -> Table:
         grid.add_column(p, justify="right")
     grid.add_column("note")
     for r in results:
-        note = r.error or "; ".join(r.problems)
-        grid.add_row(r.submission, f"{r.score:.4g}/{r.max_score:g}",
+        note = r.error or "; ".join(r.problems) or ("no submission" if r.missing else "")
+        if r.penalty:
+            note = f"late: -{r.penalty:g} of {r.score:g}; " + note
+        grid.add_row(r.submission, f"{r.final_score:.4g}/{r.max_score:g}",
                      *(f"{r.part_score(p):.4g}" for p in parts), note[:80])
     return grid
 

@@ -91,6 +91,7 @@ def collect(course: Config, folders: list[Path]) -> tuple[Assignment, list[Resul
 def merge(sink, results: list[Result], marks: list[dict]) -> None:
     """Write the merged results through `sink` (autograder.grade.FolderSink or autograder.course.CourseSink)."""
     for result, mark in zip(results, marks, strict=True):
+        sink.annotate(result)
         store.write(result, sink.folder(result.submission), mark)
         sink.written(result)
     sink.flush(results)
