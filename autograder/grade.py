@@ -28,7 +28,7 @@ PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
 def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: str, sandboxed: bool,
-           conn) -> None:
+           conn, first_failure: bool = False) -> None:
     """Body of a judge process: take the submission in, run the hidden suite, send outcomes."""
     import pytest
     import torch
@@ -62,7 +62,7 @@ def _judge(assignment: Assignment, source: Path, folder: Path, zygote_address: s
             str(assignment.hidden_dir), "-c", str(ini), "--rootdir", str(assignment.hidden_dir),
             "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
             "-q", "--tb=native", "-W", "ignore::DeprecationWarning",
-            "--ignore-glob=*/catalogue/*",
+            "--ignore-glob=*/catalogue/*", *(["-x"] if first_failure else []),
         ], plugins=[plugin])
     finally:
         submission.close()
@@ -108,8 +108,12 @@ def check_layout(assignment: Assignment) -> None:
 
 
 def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: int,
-          names: list[str] | None = None) -> list[Result]:
-    """Grade each submission (folder or .zip) and, when `out` is given, write its reports there."""
+          names: list[str] | None = None, first_failure: bool = False) -> list[Result]:
+    """Grade each submission (folder or .zip) and, when `out` is given, write its reports there.
+
+    first_failure: stop each submission's suite at its first failed test (all that mutation testing needs
+    to know); the tests not run score 0.
+    """
     from autograder.worker import Zygote  # imports torch, once for the zygote and every judge
 
     check_layout(assignment)
@@ -150,7 +154,7 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
                     receiver, sender = context.Pipe(duplex=False)
                     process = context.Process(target=_judge, name=f"judge-{name}",
                                               args=(assignment, source.resolve(), folder, zygote.address,
-                                                    sandboxed, sender))
+                                                    sandboxed, sender, first_failure))
                     process.start()
                     sender.close()
                     running[process.sentinel] = (process, receiver, name, folder, [])

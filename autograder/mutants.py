@@ -30,6 +30,7 @@ from mutmut.mutation import mutators
 from mutmut.mutation.file_mutation import MutationVisitor
 from mutmut.mutation.pragma_handling import IgnoredCode
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from autograder.config import Assignment, ConfigError
@@ -162,6 +163,16 @@ OPERATORS = [(t, f) for t, f in mutators.mutation_operators
 ]
 
 
+class _Visitor(MutationVisitor):
+    """mutmut's visitor, but error messages are left alone: the wording of a message is not graded."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.FormattedString) or (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+                                                     and node.func.value.endswith(("Error", "Exception"))):
+            return False  # the raise itself is still mutated: its branch forced, the condition changed
+        return super().on_visit(node)
+
+
 @dataclass(frozen=True)
 class Mutant:
     id: str
@@ -222,7 +233,7 @@ def mutate(file: str, text: str) -> list[Mutant]:
     """The distinct mutants of one file's solution regions and signatures that still compile."""
     found, seen = [], {text}
     wrapper = MetadataWrapper(cst.parse_module(text))
-    visitor = MutationVisitor(OPERATORS, IgnoredCode(set(), set(), set()), covered_lines=_mutable_lines(text))
+    visitor = _Visitor(OPERATORS, IgnoredCode(set(), set(), set()), covered_lines=_mutable_lines(text))
     module = wrapper.visit(visitor)
     positions = wrapper.resolve(cst.metadata.PositionProvider)
     functions = _functions(text)
@@ -284,7 +295,7 @@ def validate_mutants(assignment: Assignment, jobs: int, console: Console | None 
                 shutil.copyfile(assignment.solution_dir / file, target / file)
             (target / mutant.file).write_text(mutant.source)
             sources.append(target)
-        results = grade(assignment, sources, None, jobs, names=[m.id for m in chosen])
+        results = grade(assignment, sources, None, jobs, names=[m.id for m in chosen], first_failure=True)
     survivors = [m for m, r in zip(chosen, results, strict=True)
                  if not r.error and r.score >= r.max_score - 1e-9]
     untriaged = [m for m in survivors if m.id not in known]
@@ -294,8 +305,9 @@ def validate_mutants(assignment: Assignment, jobs: int, console: Console | None 
     for column in ("id", "mutant", "verdict"):
         table.add_column(column, overflow="fold")
     for mutant in survivors:
-        verdict = f"equivalent: {known[mutant.id]}" if mutant.id in known else "[red]SURVIVES: not triaged[/red]"
-        table.add_row(mutant.id, str(mutant), verdict)
+        verdict = f"equivalent: {escape(known[mutant.id])}" if mutant.id in known else \
+            "[red]SURVIVES: not triaged[/red]"
+        table.add_row(mutant.id, escape(str(mutant)), verdict)
     if survivors:
         console.print(table)
     what = f"{len(chosen)} of {len(everything)} mutants (seed {seed})" if len(chosen) < len(everything) else \
@@ -307,5 +319,5 @@ def validate_mutants(assignment: Assignment, jobs: int, console: Console | None 
     problems += [f"{m.id} is listed as equivalent but is killed: remove [equivalent.{m.id}]" for m in killed_but_listed]
     problems += [f"[equivalent.{i}] in mutants.toml matches no mutant any more: remove it" for i in stale]
     for problem in problems:
-        console.print(f"  - [red]{problem}[/red]")
+        console.print(f"  - [red]{escape(problem)}[/red]")
     return not problems

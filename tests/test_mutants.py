@@ -45,7 +45,8 @@ def generated():
     ("output_size", "1", "2"),  # an integer off by one, up (mutmut) ...
     ("output_size", "1", "0"),  # ... and down
     ("output_size", "False", "True"),  # a default argument changed
-    ("output_size", "if ceil: return -(-(size - kernel) // stride) + 1", "if False: return -(-(size - kernel) // stride) + 1"),
+    ("output_size", "if ceil: return -(-(size - kernel) // stride) + 1",
+     "if False: return -(-(size - kernel) // stride) + 1"),  # a branch removed
     ("moments", "x.mean(dim=(0, 2), keepdim=True)", "x.mean(dim=(0,), keepdim=True)"),  # a dim left out
     ("moments", "True", "False"),  # keepdim dropped
     ("moments", "x[:, 1:].clone()", "x[:, 1:]"),  # .clone() dropped
