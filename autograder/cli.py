@@ -17,7 +17,8 @@ EPILOG = {
     "grade": "example: autograder grade convolution alice.zip bob/ --out results   or   autograder grade "
              "convolution --course",
     "collect": "example: autograder collect convolution submissions.zip --roster students.csv",
-    "validate": "example: autograder validate convolution",
+    "validate": "example: autograder validate convolution   or   autograder validate convolution --mutants "
+                "--sample 30",
     "merge": "example: autograder merge shards/1 shards/2 shards/3 --out results   or   autograder merge shards/* "
              "--course",
     "gradescope": "example: autograder gradescope convolution --out convolution-gradescope.zip",
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
                                                "implementations", epilog=EPILOG["validate"])
     validate.add_argument("assignment")
     validate.add_argument("--jobs", type=int, default=None, help="submissions graded in parallel")
+    validate.add_argument("--mutants", action="store_true",
+                          help="grade mutants of the reference instead: each must lose points or be recorded as "
+                               "equivalent in hidden/NAME/mutants.toml")
+    validate.add_argument("--sample", type=int, default=None, metavar="N",
+                          help="with --mutants: grade a seeded sample of N mutants (default: all)")
+    validate.add_argument("--seed", type=int, default=0, help="with --mutants --sample: the sample's seed")
     merge = sub.add_parser("merge", help="combine the --out folders of grade --shard K/N runs into one run's "
                                          "results", epilog=EPILOG["merge"])
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT")
@@ -124,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             from autograder import similarity
             return similarity.main(assignment=assignment, course=course.root, folders=args.folders,
                                    references=args.reference, console=console)
+        if args.mutants:
+            from autograder.mutants import validate_mutants
+            return 0 if validate_mutants(assignment, jobs, console, args.sample, args.seed) else 1
+        if args.sample is not None:
+            raise config.ConfigError("--sample only goes with --mutants.")
         from autograder.validate import validate
         return 0 if validate(assignment, jobs, console) else 1
     except config.ConfigError as error:  # release errors included

@@ -166,11 +166,13 @@ class _Signals:
 def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: int,
           names: list[str] | None = None, *, sink=None, force: bool = False, only: list[str] | None = None,
           shard_of: tuple[int, int] | None = None, summary: Summary | None = None,
-          progress: bool = False) -> list[Result]:
+          progress: bool = False, first_failure: bool = False) -> list[Result]:
     """Grade each submission (folder or .zip) and, when `out` (or a sink) is given, write its reports there.
 
     Returns the results of this batch in the order of `sources`: those graded now and, with a sink, those
     kept from an earlier run. `shard_of=(K, N)` grades the K-th of N deterministic shares (autograder.shard).
+    `first_failure` stops each submission's suite at its first failed test (all that mutation testing needs to
+    know); the tests not run score 0.
     """
     check_layout(assignment)
     names = names or [intake.submission_name(s) for s in sources]
@@ -207,11 +209,11 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
             summary.skipped += 1
         else:
             summary.left += 1
-    _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress)
+    _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress, first_failure)
     return [results[name] for name in names if name in results]
 
 
-def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress) -> None:
+def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, progress, first_failure) -> None:
     """Grade `todo` with at most `jobs` judges at once, writing each result (and its twins') as it comes."""
     def ordered() -> list[Result]:
         return [results[n] for n in names if n in results]
@@ -235,7 +237,7 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
         zygote = server = None
         try:
             zygote = Zygote(tmp)
-            server = Server(assignment, zygote.address, sandboxed, Path(tmp))
+            server = Server(assignment, zygote.address, sandboxed, Path(tmp), first_failure)
             signals.armed()
             queue, running = deque(todo), {}  # index -> (fingerprint, folder)
             while queue or running:

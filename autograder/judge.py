@@ -30,10 +30,13 @@ from autograder.config import Assignment
 PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
-def _run_items(session) -> None:
+def _run_items(session, plugin=None) -> None:
+    """Run the collected tests; with `plugin`, stop at the first failed one (the rest are not run: they score 0)."""
     items = session.items
     for i, item in enumerate(items):
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+        if plugin is not None and plugin.outcomes and not plugin.outcomes[-1].passed:
+            break
 
 
 def _redirect(log: Path) -> None:
@@ -48,8 +51,9 @@ def _redirect(log: Path) -> None:
 class _Serve:
     """The server's pytest plugin: its run loop is the reference pass, then one fork per submission."""
 
-    def __init__(self, plugin, conn, zygote_address: str, sandboxed: str):
+    def __init__(self, plugin, conn, zygote_address: str, sandboxed: str, first_failure: bool):
         self.plugin, self.conn, self.zygote_address, self.sandboxed = plugin, conn, zygote_address, sandboxed
+        self.first_failure = first_failure
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -84,7 +88,7 @@ class _Serve:
                                                     self.zygote_address, {}, sandboxed=self.sandboxed,
                                                     references=reference.references)
                             sender.send_bytes(_judge(self.plugin, session, submission, Path(source),
-                                                     Path(folder), runnable))
+                                                     Path(folder), runnable, self.first_failure))
                         finally:
                             os._exit(0)
                     sender.close()
@@ -100,7 +104,7 @@ class _Serve:
                     self.conn.send(("done", index, payload, os.waitstatus_to_exitcode(status)))
 
 
-def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bool) -> bytes:
+def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bool, first_failure: bool) -> bytes:
     """Body of a judge process: take the submission in, run the collected suite on it, return outcomes."""
     from autograder.worker import _die_with_parent
 
@@ -119,7 +123,7 @@ def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bo
     plugin.outcomes = []
     try:
         if runnable:
-            _run_items(session)
+            _run_items(session, plugin if first_failure else None)
     finally:
         submission.close()
     sys.stdout.flush()
@@ -132,7 +136,8 @@ def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bo
     }).encode()
 
 
-def _server_main(assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path, conn) -> None:
+def _server_main(assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path, conn,
+                 first_failure: bool) -> None:
     import torch
 
     from autograder.harness import JudgePlugin, Submission
@@ -156,17 +161,18 @@ def _server_main(assignment: Assignment, zygote_address: str, sandboxed: str, fo
         "-p", "no:cacheprovider", "-p", "pytest_timeout", f"--timeout={limits.test_timeout_s:g}",
         "-q", "--tb=native", "-W", "ignore::DeprecationWarning",
         "--ignore-glob=*/catalogue/*",
-    ], plugins=[plugin, _Serve(plugin, conn, zygote_address, sandboxed)])
+    ], plugins=[plugin, _Serve(plugin, conn, zygote_address, sandboxed, first_failure)])
     conn.send(("failed", "the judge server's pytest session ended"))
 
 
 class Server:
     """The grader's handle on the judge server."""
 
-    def __init__(self, assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path):
+    def __init__(self, assignment: Assignment, zygote_address: str, sandboxed: str, folder: Path,
+                 first_failure: bool = False):
         self.conn, child = multiprocessing.Pipe()
         self.process = multiprocessing.get_context("fork").Process(
-            target=_server_main, args=(assignment, zygote_address, sandboxed, folder, child),
+            target=_server_main, args=(assignment, zygote_address, sandboxed, folder, child, first_failure),
             name="autograder-judges", daemon=True)
         self.process.start()
         try:

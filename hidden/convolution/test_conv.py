@@ -35,6 +35,10 @@ def defaults(m, x, weight):
     return m.conv.conv2d_forward(x, weight)
 
 
+def backward_defaults(m, x, weight, grad_out):
+    return m.conv.conv2d_backward(grad_out, x, weight)
+
+
 @pytest.mark.part("conv2d_forward")
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", CONV_CASES, ids=case_id)
@@ -76,6 +80,15 @@ def test_backward(grader, case, dtype, grad):
         grader.check(got, want, call, names=GRADS)
     index = GRADS.index(grad)
     grader.check(got[index], want[index], f"{grad} of {call}", hint=HINT_BACKWARD[grad])
+
+
+@pytest.mark.part("conv2d_backward")
+def test_backward_default_arguments(grader):
+    inputs = conv_inputs(CONV_CASES[2][:2] + (1, 0, True), torch.float64, seed=17)
+    got = grader.student(backward_defaults, x=inputs["x"], weight=inputs["weight"], grad_out=inputs["grad_out"])
+    want = grader.reference(backward_by_autograd, **inputs)["grads"]
+    grader.check(got, want, "conv2d_backward(grad_out, x, weight)", names=GRADS,
+                 hint="stride=1 and padding=0 by default")
 
 
 @pytest.mark.part("conv2d_backward")
