@@ -218,7 +218,8 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
     def ordered() -> list[Result]:
         return [results[n] for n in names if n in results]
 
-    bar = BatchProgress(len(todo), summary.skipped, assignment.name, clock=time.monotonic) if progress else None
+    total = len(todo) + sum(map(len, twins.values()))
+    bar = BatchProgress(total, summary.skipped, assignment.name, clock=time.monotonic) if progress else None
     last_flush = time.monotonic()
     if sink and not todo and results:
         sink.flush(ordered())
@@ -270,6 +271,7 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
                     name = names[index]
                     result = _result(assignment, name, payload, exitcode, folder / "judge.log")
                     shutil.rmtree(folder, ignore_errors=True)
+                    broken = bool(result.error or result.grader_errors)
                     for twin, twin_marks in [(index, marks), *twins[index]]:
                         mine = result if twin == index else dataclasses.replace(
                             result, submission=names[twin], tests=list(result.tests), problems=list(result.problems))
@@ -278,11 +280,10 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
                             store.write(mine, sink.folder(names[twin]), twin_marks)
                             sink.written(mine)
                         results[names[twin]] = mine
-                    broken = bool(result.error or result.grader_errors)
-                    summary.graded += 1 + len(twins[index])
-                    summary.failed += broken * (1 + len(twins[index]))
-                    if bar:
-                        bar.advance(broken)
+                        summary.graded += 1  # one by one: a signal between two twins counts what is on disk
+                        summary.failed += broken
+                        if bar:
+                            bar.advance(broken)
                 if bar:
                     bar.tick()
                 if sink and time.monotonic() - last_flush >= sink.interval:

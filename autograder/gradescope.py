@@ -26,7 +26,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from autograder import config, report
+from autograder import config, late, report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "gradescope"
 GRADING_DEPENDENCIES = ("torch", "numpy", "pytest", "pytest-timeout", "rich", "packaging")
@@ -113,6 +113,9 @@ def run(assignment_name: str, root: Path) -> int:
         assignment = config.load(root / "source" / "grading.toml").assignment(assignment_name)
         sandbox.close_folders(root, [results_path.parent])  # submission_metadata.json and the results
         (result,) = grade(assignment, [root / "submission"], None, jobs=1, names=["submission"])
+        metadata = root / "submission_metadata.json"
+        if assignment.late and metadata.exists():  # its created_at against grading.toml's deadline
+            result.late = late.assess_gradescope(assignment.late, metadata, result.score)
         results = report.gradescope(result)
         problem = result.error or "; ".join(t.message for t in result.grader_errors[:3])
         if problem:

@@ -179,13 +179,21 @@ class Run:
     out: Path
     before: dict
     after: dict
-    listener: _Listener
+    connections: int  # accepted by the loopback and abstract-socket canaries while grading
     pwned: list[str]  # PWNED files that exist, seen from the grader's side
     names: set[str]  # the cases graded in this run
 
 
+@pytest.fixture(scope="module")
+def listener():
+    """One listener for both tiers: a port bound once is not at the mercy of a socket still closing."""
+    canary = _Listener()
+    yield canary
+    canary.close()
+
+
 @pytest.fixture(scope="module", params=["here", "container"])
-def graded(request, convolution, tmp_path_factory):
+def graded(request, convolution, tmp_path_factory, listener):
     """Grade the catalogue beside an innocent submission in one call: 'here' in this process's tier,
     'container' in a simulated Docker container (the uid tier)."""
     if request.param == "container" and CONTAINER_WHY_NOT:
@@ -203,7 +211,7 @@ def graded(request, convolution, tmp_path_factory):
     home.mkdir()
     (out / "canary.txt").write_text("results of an earlier run")
     before = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
-    listener = _Listener()
+    listener.accepted = 0
     os.environ["AUTOGRADER_CANARY_HOME"] = str(home)
     try:
         if request.param == "container":
@@ -217,10 +225,10 @@ def graded(request, convolution, tmp_path_factory):
             time.sleep(2)  # give a daemon that outlived its call the time to write
             pwned = []
     finally:
-        listener.close()
+        connections = listener.accepted
         del os.environ["AUTOGRADER_CANARY_HOME"]
     after = {"checkout": _digest(ROOT), "inputs": _tree(tmp / "in"), "out": _tree(out), "home": _tree(home)}
-    return Run(tier, results, out, before, after, listener, pwned + [str(p) for p in PWNED if p.exists()],
+    return Run(tier, results, out, before, after, connections, pwned + [str(p) for p in PWNED if p.exists()],
                {case[0] for case in cases})
 
 
@@ -268,7 +276,7 @@ def test_nothing_outside_the_scratch_space_changed(graded, where):
 def test_no_file_planted_and_no_connection_made(graded):
     _sandboxed(graded)
     assert graded.pwned == []
-    assert graded.listener.accepted == 0
+    assert graded.connections == 0
 
 
 def test_no_worker_process_survives_the_call(graded):

@@ -6,6 +6,7 @@ machine's packages), and run_autograder grades a correct, a buggy and a hostile 
 simulated Docker container of tests/container.py, so the sandbox's uid tier is what holds.
 Every results.json is checked against Gradescope's documented schema (tests/schemas/).
 """
+import importlib.metadata
 import json
 import os
 import shutil
@@ -52,14 +53,41 @@ def gradescope_root(zipped):
         archive.extractall(root / "source")
     for script in ("setup.sh", "run_autograder"):
         (root / "source" / script).chmod(0o755)  # extractall drops the modes; Gradescope's unzip keeps them
-    env = dict(os.environ, AUTOGRADER_PYTHON=str(Path(sys.base_prefix) / "bin" / "python3"),
-               AUTOGRADER_VENV=str(base / "opt" / "venv"),
+    python, venv = Path(sys.base_prefix) / "bin" / "python3", base / "opt" / "venv"
+    _seed_venv(python, venv, (root / "source" / "requirements.txt").read_text().split())
+    env = dict(os.environ, AUTOGRADER_PYTHON=str(python), AUTOGRADER_VENV=str(venv),
                AUTOGRADER_VENV_OPTIONS="--system-site-packages --without-pip",
                PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", AUTOGRADER_ROOT=str(root))
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     yield root, env
     shutil.rmtree(base)
+
+
+def _seed_venv(python: Path, venv: Path, pins: list[str]) -> None:
+    """Stand in for the downloads setup.sh makes on Gradescope: a venv over `python`'s packages in which
+    every pin that `python` lacks at its pinned version is copied from this test's environment, so that
+    setup.sh's pip finds each requirement satisfied offline (PIP_NO_INDEX)."""
+    subprocess.run([str(python), "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    names = [pin.split("==")[0] for pin in pins]
+    there = json.loads(subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m, json, sys\n"
+         "def v(n):\n    try: return m.version(n)\n    except m.PackageNotFoundError: return None\n"
+         "print(json.dumps({n: v(n) for n in sys.argv[1:]}))", *names],
+        capture_output=True, text=True, check=True).stdout)
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", purelib],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    for pin in pins:
+        name, version = pin.split("==")
+        if there[name] == version:
+            continue
+        distribution = importlib.metadata.distribution(name)
+        for file in distribution.files or []:
+            source = Path(distribution.locate_file(file))
+            if ".." not in file.parts and source.is_file():
+                (site / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, site / file)
 
 
 def _run(root: Path, env: dict, submission: Path, in_container: bool = True) -> tuple[dict, str, float]:
@@ -197,3 +225,29 @@ def test_out_must_name_a_zip(tmp_path, capsys):
     assert main(["--config", str(ROOT / "grading.toml"), "gradescope", "convolution", "--out",
                  str(tmp_path / "autograder.tar")]) == 2
     assert "should name a .zip file" in capsys.readouterr().err
+
+
+LATE = """
+[convolution.late]
+due = 2026-12-01T23:59:00Z
+percent = 10
+per = "day"
+"""
+
+
+def test_a_late_gradescope_submission_loses_the_late_policys_points(tmp_path, monkeypatch):
+    """run() reads created_at from submission_metadata.json (METADATA: 10 h after this deadline, one started day)."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "grading.toml").write_text((ROOT / "grading.toml").read_text() + LATE)
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(METADATA))
+    assignment = config.load(tmp_path / "source" / "grading.toml").assignment("convolution")
+    tests = [report.TestResult("conv2d_forward: case", "conv2d_forward", 40.0, 40.0, True)]
+    graded = [Result(assignment, "submission", tests=tests)]
+    monkeypatch.setattr("autograder.grade.grade", lambda *args, **kwargs: graded)
+    monkeypatch.setattr("autograder.sandbox.close_folders", lambda *args: None)
+    from autograder import gradescope
+    assert gradescope.run("convolution", tmp_path) == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == pytest.approx(36.0), results

@@ -18,6 +18,7 @@ POOL_CASES = [
     ((2, 2, 9, 8), (2, 3), (3, 2), (1, 0)), # stride larger than the kernel in H: rows no window sees
     ((1, 3, 5, 5), 1, 1, 0),                # 1x1 kernel: the identity
     ((3, 1, 3, 8), (3, 4), None, (0, 2)),   # the window spans all of H; PW = KW / 2; the default stride
+    ((1, 2, 9, 9), 3, 3, 1),                # a remainder of 2 of stride 3 in both axes: the size rounds down
 ]
 # (kind, dtype) of the inputs of each pooling test
 POOL_KINDS = [("ties", torch.float64), ("negative", torch.float64), ("gaussian", torch.float32)]
