@@ -42,6 +42,10 @@ from autograder.config import Assignment
 class StudentFailure(AssertionError):
     """The student's code failed (exception, crash, timeout, forbidden API): a plain test failure."""
 
+    def __init__(self, message: str, raised: str = ""):
+        super().__init__(message)
+        self.raised = raised  # the exception type the student's code raised ('' for a crash, timeout, ...)
+
 
 @dataclass
 class _Worker:
@@ -66,6 +70,9 @@ class Submission:
     references: dict = field(default_factory=dict)  # request digest -> the reference's result
     reference_only: bool = False  # the batch's reference pass: no worker, the "student" side is the reference
     reference_seconds: float = 0.0  # time spent in the reference's scenarios
+    calls: dict = field(default_factory=dict)  # reference pass: call key -> (scenario, inputs, part) of each
+    #   student-side call of the suite, the calls autograder.diagnosis runs the catalogue on
+    answers: dict = field(default_factory=dict)  # judge: nodeid -> [(call key, what the student's code gave)]
 
     @property
     def modules(self) -> list[str]:
@@ -180,14 +187,14 @@ class Submission:
             raise StudentFailure("the worker sent back a malformed reply")
         kind, message, where = (str(error.get(k, ""))[:2000] for k in ("type", "message", "where"))
         if kind == "NotImplementedError":
-            raise StudentFailure(f"not implemented yet ({where or 'replace raise NotImplementedError'})")
+            raise StudentFailure(f"not implemented yet ({where or 'replace raise NotImplementedError'})", kind)
         text = f"raised {kind}: {message}" + (f"\n  at {where}" if where else "")
         if kind == "MemoryError" or "can't allocate memory" in message:
             text += f"\n  (a worker may use {self.assignment.limits.memory_mb} MB; look for a huge tensor)"
         trace = str(error.get("traceback", ""))
         if trace.count("\n") >= 1:
             text += "\n" + trace
-        raise StudentFailure(text)
+        raise StudentFailure(text, kind)
 
 
 SCENARIO_GLOBALS = {"torch", "np", "math"}
@@ -268,13 +275,26 @@ def resolve_entry_points(names: set[str] | None, inputs: dict) -> set[str] | Non
 class Grader:
     """The `grader` fixture: run scenarios on both sides and compare, for one test."""
 
-    def __init__(self, submission: Submission, reference, part: str):
-        self.submission, self.reference_modules, self.part = submission, reference, part
+    def __init__(self, submission: Submission, reference, part: str, nodeid: str = ""):
+        self.submission, self.reference_modules, self.part, self.nodeid = submission, reference, part, nodeid
 
     def student(self, scenario, **inputs):
-        """The scenario's result on the student's code (run in the worker)."""
+        """The scenario's result on the student's code (run in the worker). Each call and what it gave are
+        kept for autograder.diagnosis: the reference pass notes the call, a judge the student's answer."""
+        key = (scenario, hashlib.sha256(channel.encode(inputs)).digest())
         if self.submission.reference_only:
+            self.submission.calls.setdefault(key, (scenario, inputs, self.part))
             return self.reference(scenario, **inputs)
+        answers = self.submission.answers.setdefault(self.nodeid, [])
+        try:
+            value = self._student(scenario, inputs)
+        except StudentFailure as failure:
+            answers.append((key, ("raised", failure.raised) if failure.raised else None))
+            raise
+        answers.append((key, ("value", value)))
+        return value
+
+    def _student(self, scenario, inputs: dict):
         for module, names in entry_points(scenario).items():
             report = self.submission.reports.get(module)
             found = report.reachable(resolve_entry_points(names, inputs)) if report else []
@@ -321,6 +341,7 @@ class Outcome:
     message: str
     grader_error: bool = False
     seconds: float = 0.0
+    diagnosis: dict = field(default_factory=dict)  # autograder.diagnosis: the catalogue mistake it reproduces
 
 
 class JudgePlugin:
@@ -345,7 +366,7 @@ class JudgePlugin:
 
     @pytest.fixture
     def grader(self, request) -> Grader:
-        return Grader(self.submission, self.reference_modules(), _part(request.node))
+        return Grader(self.submission, self.reference_modules(), _part(request.node), request.node.nodeid)
 
     def pytest_collection_modifyitems(self, items) -> None:
         parts = self.submission.assignment.parts
