@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import random
 import signal
 import sys
 import time
@@ -99,9 +100,13 @@ class Catalogue:
 
     def compute(self, calls: dict) -> None:
         """Run each entry on the calls (key -> (scenario, inputs, part)) of the parts it loses."""
+        import numpy as np
+        import torch
+
         started = time.perf_counter()
         limit = self.assignment.limits.call_timeout_s
         saved = signal.signal(signal.SIGALRM, _alarm)
+        states = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
         try:
             for entry in self.entries:
                 try:
@@ -112,10 +117,16 @@ class Catalogue:
                 mine = self.outputs[entry.name] = {}
                 for key, (scenario, inputs, part) in calls.items():
                     if part in entry.loses:
-                        mine[key] = _answer(scenario, modules, inputs, limit)
+                        try:
+                            mine[key] = _answer(scenario, modules, inputs, limit)
+                        except _Overrun:  # the limit ran out as the call returned
+                            mine[key] = None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, saved)
+            random.setstate(states[0])  # the judges fork from here: as if the catalogue had never run
+            np.random.set_state(states[1])
+            torch.random.set_rng_state(states[2])
         self.seconds = time.perf_counter() - started
 
 
@@ -123,17 +134,16 @@ def _answer(scenario, modules, inputs: dict, limit: float):
     signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         value = scenario(modules, **copy.deepcopy(inputs))
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        return "value", channel.decode(channel.encode(value))
     except _Overrun:
         return None
-    except channel.ChannelError:
-        return None
     except Exception as error:  # noqa: BLE001 - what the wrong implementation raises is its answer
-        signal.setitimer(signal.ITIMER_REAL, 0)
         return "raised", type(error).__name__
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        return "value", channel.decode(channel.encode(value))
+    except channel.ChannelError:
+        return None
 
 
 def _same(student, entry, tolerance) -> bool | None:
