@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel, checks, forbidden, sandbox
+from autograder import channel, checks, forbidden, heatmap, sandbox
 from autograder.config import Assignment
 
 
@@ -328,8 +328,12 @@ class Grader:
     def check(self, got, expected, name: str, *, hint: str = "", names: tuple[str, ...] | None = None) -> None:
         """Compare with the assignment's tolerances; the failure message is for the student."""
         __tracebackhide__ = True
-        tolerance = {k: (t.rtol, t.atol) for k, t in self.submission.assignment.tolerance.items()}
-        checks.check(got, expected, name, tol=tolerance or (1e-5, 1e-8), hint=hint, names=names)
+        tolerance = {k: (t.rtol, t.atol) for k, t in self.submission.assignment.tolerance.items()} or (1e-5, 1e-8)
+        try:
+            checks.check(got, expected, name, tol=tolerance, hint=hint, names=names)
+        except checks.CheckFailure as failure:
+            failure.heatmap = heatmap.difference(got, expected, tolerance, name, names)  # for feedback.html
+            raise
 
 
 @dataclass
@@ -342,6 +346,10 @@ class Outcome:
     grader_error: bool = False
     seconds: float = 0.0
     diagnosis: dict = field(default_factory=dict)  # autograder.diagnosis: the catalogue mistake it reproduces
+    heatmap: dict = field(default_factory=dict)  # autograder.heatmap: where a tensor differs (a few per part)
+
+
+HEATMAPS_PER_PART = 5
 
 
 class JudgePlugin:
@@ -351,6 +359,7 @@ class JudgePlugin:
         self.submission = submission
         self.outcomes: list[Outcome] = []
         self.collection_errors: list[str] = []
+        self.heatmaps: dict[str, int] = {}  # part -> heatmaps kept (HEATMAPS_PER_PART at most)
         self._reference = None
 
     def pytest_configure(self, config) -> None:
@@ -401,8 +410,14 @@ class JudgePlugin:
                                f"{type(error).__name__}: {error}\n{report.longreprtext[-1500:]}")
             elif report.failed:
                 message = report.longreprtext[-2000:]
-            self.outcomes.append(Outcome(item.nodeid, item.name, _part(item), report.passed, message, grader_error,
-                                         round(report.duration, 3)))
+            part = _part(item)
+            found = getattr(call.excinfo.value, "heatmap", {}) if call.excinfo is not None else {}
+            if found and self.heatmaps.get(part, 0) < HEATMAPS_PER_PART:
+                self.heatmaps[part] = self.heatmaps.get(part, 0) + 1
+            else:
+                found = {}
+            self.outcomes.append(Outcome(item.nodeid, item.name, part, report.passed, message, grader_error,
+                                         round(report.duration, 3), heatmap=found))
 
 
 def _part(item) -> str:

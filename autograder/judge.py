@@ -127,6 +127,7 @@ def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bo
             submission.reports[Path(file).stem] = forbidden.scan(text, file, assignment.forbidden.get(file, ()))
     plugin.submission = submission
     plugin.outcomes = []
+    plugin.heatmaps = {}
     try:
         if runnable:
             _run_items(session, plugin if first_failure else None)

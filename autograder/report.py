@@ -26,6 +26,7 @@ class TestResult:
     message: str = ""
     grader_error: bool = False
     diagnosis: dict = field(default_factory=dict)  # the catalogue mistake its part reproduces (autograder.diagnosis)
+    heatmap: dict = field(default_factory=dict)  # where a tensor differs (autograder.heatmap), for feedback.html
 
 
 @dataclass
@@ -80,7 +81,7 @@ def score_outcomes(assignment: Assignment, outcomes: list[dict]) -> list[TestRes
             each = part.points / len(mine)
             results.append(TestResult(f"{name}: {o['name']}", name, each if o["passed"] else 0.0, each,
                                       o["passed"], o["message"], o.get("grader_error", False),
-                                      o.get("diagnosis") or {}))
+                                      o.get("diagnosis") or {}, o.get("heatmap") or {}))
         if not mine:
             results.append(TestResult(f"{name}: no test ran", name, 0.0, part.points, False,
                                       "no hidden test of this part ran (see the grading error)", True))
