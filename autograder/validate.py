@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -40,6 +40,8 @@ class Expectation:
     description: str = ""
     loses: tuple[str, ...] = ()
     expect: str | None = None  # diagnosis set: the entry it must be diagnosed as ('' none); None: not in the set
+    allowed: dict[str, str] = field(default_factory=dict)  # a double: part -> the one of its mistakes that
+    #   alone loses that part, and may be named there
 
     def verdict(self, result: Result) -> str:
         """'' when the result is what this entry must get, else what went wrong."""
@@ -113,9 +115,16 @@ def diagnosis_set(assignment: Assignment) -> list[Expectation]:
                                   f"{folder.parent / 'catalogue.toml'} whose file is {file}.")
             if kind != "variant" and expect:
                 raise ConfigError(f"{path}: [{kind}.{name}] has expect = {expect!r}; only a variant is diagnosed.")
+            mistakes = entry.get("mistakes", [])
+            if kind == "double" and (len(mistakes) != 2 or any(wrong.get(m, {}).get("file") != file
+                                                                for m in mistakes)):
+                raise ConfigError(f"{path}: [double.{name}] mistakes = {mistakes!r} should name two [wrong.ENTRY] "
+                                  f"of {folder.parent / 'catalogue.toml'} whose file is {file}.")
+            losing = {p: [m for m in mistakes if p in wrong[m].get("loses", ())] for p in assignment.parts}
+            allowed = {p: found[0] for p, found in losing.items() if len(found) == 1}
             loses = tuple(wrong[expect].get("loses", ())) if kind == "variant" else ()
-            entries.append(Expectation(kind, f"diagnosis/{name}", folder / name, entry.get("mistakes", ""), loses,
-                                       expect))
+            entries.append(Expectation(kind, f"diagnosis/{name}", folder / name, entry.get("description", ""), loses,
+                                       expect, allowed))
     return entries
 
 
@@ -124,21 +133,30 @@ def named(result: Result) -> set[str]:
     return {t.diagnosis["entry"] for t in result.tests if t.diagnosis}
 
 
+def _wrongly_named(entry: Expectation, result: Result) -> set[str]:
+    """What the feedback names that it should not: for a double, anything but the one of its mistakes that alone
+    loses a part, in that part; else anything but the expected entry."""
+    if entry.kind == "double":
+        return {t.diagnosis["entry"] for t in result.tests
+                if t.diagnosis and entry.allowed.get(t.part) != t.diagnosis["entry"]}
+    return named(result) - {entry.expect}
+
+
 def diagnosis_report(graded: list[tuple[Expectation, Result]]) -> tuple[str, list[str]]:
     """(recall and precision in one line, the failures) of the diagnosis set's submissions."""
-    proof = [(e, named(r)) for e, r in graded if e.expect is not None]
-    variants = [(e, found) for e, found in proof if e.kind == "variant"]
+    proof = [(e, named(r), _wrongly_named(e, r)) for e, r in graded if e.expect is not None]
+    variants = [(e, found) for e, found, _ in proof if e.kind == "variant"]
     recalled = sum(found == {e.expect} for e, found in variants)
-    wrong = [(e, found) for e, found in proof if found - {e.expect}]
-    diagnosed = sum(bool(found) for _, found in proof)
+    wrong = [(e, bad) for e, _, bad in proof if bad]
+    diagnosed = sum(bool(found) for _, found, _ in proof)
     selves = [(e, named(r)) for e, r in graded if e.kind == "wrong"]
     line = (f"diagnosis: recall {recalled}/{len(variants)} ({100 * recalled / max(1, len(variants)):.0f} %), "
             f"precision {diagnosed - len(wrong)}/{diagnosed} "
             f"({100 * (diagnosed - len(wrong)) / max(1, diagnosed):.0f} %), {len(wrong)} wrong diagnoses on "
             f"{len(proof)} submissions of the diagnosis set; the catalogue's wrong entries name themselves "
             f"{sum(e.name in found for e, found in selves)}/{len(selves)}")
-    failures = [f"{e.kind} {e.name}: diagnosed as {', '.join(sorted(found - {e.expect}))}" +
-                (f", not (only) {e.expect}" if e.expect else ", it should get no diagnosis") for e, found in wrong]
+    failures = [f"{e.kind} {e.name}: diagnosed as {', '.join(sorted(bad))}" +
+                (f", not (only) {e.expect}" if e.expect else ", which it should not be") for e, bad in wrong]
     if variants and recalled < MIN_RECALL * len(variants):
         missed = [f"{e.name} ({e.expect})" for e, found in variants if found != {e.expect}]
         failures.append(f"diagnosis recall {recalled}/{len(variants)} is below {MIN_RECALL:.0%}; not diagnosed as "

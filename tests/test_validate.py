@@ -52,7 +52,7 @@ def test_diagnosis_recall_and_wrong_diagnoses_fail_validate(convolution):
     assert failures[0] == "variant diagnosis/v1: diagnosed as conv_padding_ignored, not (only) conv_bias_ignored"
     assert "recall 8/10 is below 90%" in failures[1]
     graded[-1] = (double, _diagnosed(convolution, "conv_kernel_flipped"))
-    assert "double diagnosis/d: diagnosed as conv_kernel_flipped, it should get no diagnosis" in \
+    assert "double diagnosis/d: diagnosed as conv_kernel_flipped, which it should not be" in \
         validate.diagnosis_report(graded)[1]
 
 
@@ -66,6 +66,12 @@ def test_the_diagnosis_set_is_checked(convolution, tmp_path):
     (folder / "diagnosis.toml").write_text('[variant.v]\nfile = "conv.py"\nexpect = "a"\n')
     [entry] = validate.diagnosis_set(course)
     assert (entry.kind, entry.expect, entry.loses) == ("variant", "a", ("conv2d_forward",))
+    (folder.parent / "catalogue.toml").write_text(
+        '[wrong.a]\nfile = "conv.py"\nmistake = "m"\nloses = ["conv2d_forward"]\n'
+        '[wrong.b]\nfile = "conv.py"\nmistake = "m"\nloses = ["conv2d_forward", "conv2d_backward"]\n')
+    (folder / "diagnosis.toml").write_text('[double.v]\nfile = "conv.py"\nmistakes = ["a", "b"]\n')
+    [entry] = validate.diagnosis_set(course)
+    assert entry.allowed == {"conv2d_backward": "b"}  # the forward pass has both mistakes: nothing may be named
     (folder / "diagnosis.toml").write_text('[variant.v]\nfile = "conv.py"\nexpect = "nope"\n')
     with pytest.raises(ConfigError, match="expect = 'nope' should name a"):
         validate.diagnosis_set(course)
