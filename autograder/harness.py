@@ -70,7 +70,7 @@ class Submission:
     references: dict = field(default_factory=dict)  # request digest -> the reference's result
     reference_only: bool = False  # the batch's reference pass: no worker, the "student" side is the reference
     reference_seconds: float = 0.0  # time spent in the reference's scenarios
-    calls: dict = field(default_factory=dict)  # reference pass: call key -> (scenario, inputs, part) of each
+    calls: dict = field(default_factory=dict)  # reference pass: call key -> (scenario, inputs, parts) of each
     #   student-side call of the suite, the calls autograder.diagnosis runs the catalogue on
     answers: dict = field(default_factory=dict)  # judge: nodeid -> [(call key, what the student's code gave)]
 
@@ -283,7 +283,7 @@ class Grader:
         kept for autograder.diagnosis: the reference pass notes the call, a judge the student's answer."""
         key = (scenario, hashlib.sha256(channel.encode(inputs)).digest())
         if self.submission.reference_only:
-            self.submission.calls.setdefault(key, (scenario, inputs, self.part))
+            self.submission.calls.setdefault(key, (scenario, inputs, set()))[2].add(self.part)
             return self.reference(scenario, **inputs)
         answers = self.submission.answers.setdefault(self.nodeid, [])
         try:
