@@ -87,6 +87,14 @@ class Similarity:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    enabled: bool = field(default=True, metadata={
+        "help": "name the catalogue mistake a failing part reproduces (autograder.diagnosis)"})
+    tolerance_factor: float = field(default=10.0, metadata={
+        "help": "a student's outputs reproduce a catalogue entry's within this many times the part's tolerance"})
+
+
+@dataclass(frozen=True)
 class Assignment:
     name: str
     root: Path
@@ -103,6 +111,7 @@ class Assignment:
         "help": "[NAME.gradescope]: what students see on Gradescope, and when"})
     late: LatePolicy | None = field(default=None, metadata={"help": "[NAME.late]: deadline and penalty rule"})
     similarity: Similarity = field(default_factory=Similarity, metadata={"help": "[NAME.similarity] settings"})
+    diagnosis: Diagnosis = field(default_factory=Diagnosis, metadata={"help": "[NAME.diagnosis] settings"})
 
     @property
     def solution_dir(self) -> Path:
@@ -259,9 +268,14 @@ def _assignment(name: str, table: dict, defaults: Limits, path: Path) -> Assignm
     limits = dataclasses.replace(defaults, **{key: getattr(parsed, key) for key in overrides})
     late = _late(table["late"], name, path) if "late" in table else None
     similarity = _build(Similarity, table.get("similarity", {}), f"{name}.similarity", path)
+    diagnosis = _build(Diagnosis, table.get("diagnosis", {}), f"{name}.diagnosis", path)
+    if diagnosis.tolerance_factor < 1:
+        raise ConfigError(f"{path}: [{name}.diagnosis] tolerance_factor = {diagnosis.tolerance_factor:g} should be "
+                          f">= 1 (a student's outputs are compared with a catalogue entry's at least as loosely as "
+                          f"with the reference's).")
     return Assignment(name=name, root=path.parent, files=tuple(files), parts=parts, tolerance=tolerance,
                       forbidden=forbidden, limits=limits, show_hidden_details=show, gradescope=gradescope,
-                      late=late, similarity=similarity)
+                      late=late, similarity=similarity, diagnosis=diagnosis)
 
 
 def find_config(start: Path | None = None) -> Path:

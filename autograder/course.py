@@ -15,31 +15,15 @@ from each timestamp.txt and stored in nbgrader's own late-penalty field, so `nbg
 """
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 
-from autograder import classreport, exports, gradebook, late, report, store
+from autograder import classreport, exports, feedback_page, gradebook, late, store
 from autograder.config import Assignment, ConfigError
 from autograder.grade import grade
 from autograder.gradebook import url as gradebook_url  # noqa: F401 - where the course's gradebook is
 from autograder.report import Result
 from autograder.roster import Roster
-
-
-def feedback_html(result: Result) -> str:
-    """The feedback of one submission as a page: score per part, then the failures a student may see."""
-    late_line = (f"<p>Late: {html.escape(result.late.describe(result.assignment.late.per))}; raw score "
-                 f"{result.score:g}, penalty {result.penalty:g}, final score {result.final_score:g}</p>\n"
-                 if result.late and result.assignment.late else "")
-    rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{result.part_score(name):g} / {part.points:g}</td>"
-        f"<td>{html.escape(part.description)}</td></tr>" for name, part in result.assignment.parts.items())
-    return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(result.assignment.name)} "
-            f"feedback</title></head><body>\n<h1>{html.escape(result.assignment.name)}: {result.final_score:g} / "
-            f"{result.max_score:g}</h1>\n{late_line}<table border='1'><tr><th>part</th><th>score</th>"
-            f"<th>what it checks</th></tr>{rows}</table>\n<pre>{html.escape(report.feedback_text(result))}</pre>\n"
-            f"</body></html>\n")
 
 
 class CourseSink:
@@ -63,7 +47,7 @@ class CourseSink:
 
     def written(self, result: Result) -> None:
         store.write_atomic(self.course / "feedback" / result.submission / self.assignment.name / "feedback.html",
-                           feedback_html(result))
+                           feedback_page.render(result))
         if self.pending is not None:
             self.pending[result.submission] = result
 

@@ -46,6 +46,14 @@ def inputs(assignment: Assignment) -> str:
                                    ("reference", assignment.solution_dir, "*.py")):
         digest.update(f"\0{label}\0".encode())
         _tree(digest, folder, pattern)
+    if assignment.diagnosis.enabled:  # the wrong entries name mistakes in feedback (autograder.diagnosis)
+        catalogue = assignment.hidden_dir / "catalogue"
+        digest.update(b"\0catalogue\0")
+        for path in (catalogue / "catalogue.toml",):
+            if path.is_file():
+                digest.update(path.read_bytes())
+        if (catalogue / "wrong").is_dir():
+            _tree(digest, catalogue / "wrong")
     return digest.hexdigest()
 
 

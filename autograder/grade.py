@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import fingerprint, intake, report, sandbox, shard, store
+from autograder import diagnosis, fingerprint, intake, report, sandbox, shard, store
 from autograder.config import Assignment, ConfigError
 from autograder.progress import BatchProgress
 from autograder.report import Result
@@ -45,6 +45,7 @@ class Summary:
     left: int = 0  # neither graded nor on disk: not in --only
     reference_seconds: float = 0.0  # the reference's arithmetic, computed once for the batch
     reference_pass_seconds: float = 0.0  # the reference pass through the whole suite, pytest included
+    diagnosis_seconds: float = 0.0  # the catalogue's entries on the suite's calls (autograder.diagnosis), once
 
 
 class Interrupted(Exception):
@@ -175,6 +176,7 @@ def grade(assignment: Assignment, sources: list[Path], out: Path | None, jobs: i
     know); the tests not run score 0.
     """
     check_layout(assignment)
+    diagnosis.entries(assignment)  # a malformed catalogue.toml is the instructor's to fix before grading
     names = names or [intake.submission_name(s) for s in sources]
     _check_sources(sources, names, only)
     summary = summary if summary is not None else Summary()
@@ -263,6 +265,7 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
                 elif message[0] == "ready":
                     summary.reference_seconds = message[1]["reference_seconds"]
                     summary.reference_pass_seconds = message[1]["pass_seconds"]
+                    summary.diagnosis_seconds = message[1]["diagnosis_seconds"]
                 elif message[0] == "failed":
                     raise RuntimeError(f"{message[1]} (an autograder bug; see {tmp}/server.log)")
                 else:

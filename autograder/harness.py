@@ -35,12 +35,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import channel, checks, forbidden, sandbox
+from autograder import channel, checks, forbidden, heatmap, sandbox
 from autograder.config import Assignment
 
 
 class StudentFailure(AssertionError):
     """The student's code failed (exception, crash, timeout, forbidden API): a plain test failure."""
+
+    def __init__(self, message: str, raised: str = ""):
+        super().__init__(message)
+        self.raised = raised  # the exception type the student's code raised ('' for a crash, timeout, ...)
 
 
 @dataclass
@@ -66,6 +70,9 @@ class Submission:
     references: dict = field(default_factory=dict)  # request digest -> the reference's result
     reference_only: bool = False  # the batch's reference pass: no worker, the "student" side is the reference
     reference_seconds: float = 0.0  # time spent in the reference's scenarios
+    calls: dict = field(default_factory=dict)  # reference pass: call key -> (scenario, inputs, parts) of each
+    #   student-side call of the suite, the calls autograder.diagnosis runs the catalogue on
+    answers: dict = field(default_factory=dict)  # judge: nodeid -> [(call key, what the student's code gave)]
 
     @property
     def modules(self) -> list[str]:
@@ -180,14 +187,14 @@ class Submission:
             raise StudentFailure("the worker sent back a malformed reply")
         kind, message, where = (str(error.get(k, ""))[:2000] for k in ("type", "message", "where"))
         if kind == "NotImplementedError":
-            raise StudentFailure(f"not implemented yet ({where or 'replace raise NotImplementedError'})")
+            raise StudentFailure(f"not implemented yet ({where or 'replace raise NotImplementedError'})", kind)
         text = f"raised {kind}: {message}" + (f"\n  at {where}" if where else "")
         if kind == "MemoryError" or "can't allocate memory" in message:
             text += f"\n  (a worker may use {self.assignment.limits.memory_mb} MB; look for a huge tensor)"
         trace = str(error.get("traceback", ""))
         if trace.count("\n") >= 1:
             text += "\n" + trace
-        raise StudentFailure(text)
+        raise StudentFailure(text, kind)
 
 
 SCENARIO_GLOBALS = {"torch", "np", "math"}
@@ -268,13 +275,26 @@ def resolve_entry_points(names: set[str] | None, inputs: dict) -> set[str] | Non
 class Grader:
     """The `grader` fixture: run scenarios on both sides and compare, for one test."""
 
-    def __init__(self, submission: Submission, reference, part: str):
-        self.submission, self.reference_modules, self.part = submission, reference, part
+    def __init__(self, submission: Submission, reference, part: str, nodeid: str = ""):
+        self.submission, self.reference_modules, self.part, self.nodeid = submission, reference, part, nodeid
 
     def student(self, scenario, **inputs):
-        """The scenario's result on the student's code (run in the worker)."""
+        """The scenario's result on the student's code (run in the worker). Each call and what it gave are
+        kept for autograder.diagnosis: the reference pass notes the call, a judge the student's answer."""
+        key = (scenario, hashlib.sha256(channel.encode(inputs)).digest())
         if self.submission.reference_only:
+            self.submission.calls.setdefault(key, (scenario, inputs, set()))[2].add(self.part)
             return self.reference(scenario, **inputs)
+        answers = self.submission.answers.setdefault(self.nodeid, [])
+        try:
+            value = self._student(scenario, inputs)
+        except StudentFailure as failure:
+            answers.append((key, ("raised", failure.raised) if failure.raised else None))
+            raise
+        answers.append((key, ("value", value)))
+        return value
+
+    def _student(self, scenario, inputs: dict):
         for module, names in entry_points(scenario).items():
             report = self.submission.reports.get(module)
             found = report.reachable(resolve_entry_points(names, inputs)) if report else []
@@ -308,8 +328,12 @@ class Grader:
     def check(self, got, expected, name: str, *, hint: str = "", names: tuple[str, ...] | None = None) -> None:
         """Compare with the assignment's tolerances; the failure message is for the student."""
         __tracebackhide__ = True
-        tolerance = {k: (t.rtol, t.atol) for k, t in self.submission.assignment.tolerance.items()}
-        checks.check(got, expected, name, tol=tolerance or (1e-5, 1e-8), hint=hint, names=names)
+        tolerance = {k: (t.rtol, t.atol) for k, t in self.submission.assignment.tolerance.items()} or (1e-5, 1e-8)
+        try:
+            checks.check(got, expected, name, tol=tolerance, hint=hint, names=names)
+        except checks.CheckFailure as failure:
+            failure.heatmap = heatmap.difference(got, expected, tolerance, name, names)  # for feedback.html
+            raise
 
 
 @dataclass
@@ -321,6 +345,11 @@ class Outcome:
     message: str
     grader_error: bool = False
     seconds: float = 0.0
+    diagnosis: dict = field(default_factory=dict)  # autograder.diagnosis: the catalogue mistake it reproduces
+    heatmap: dict = field(default_factory=dict)  # autograder.heatmap: where a tensor differs (a few per part)
+
+
+HEATMAPS_PER_PART = 5
 
 
 class JudgePlugin:
@@ -330,6 +359,7 @@ class JudgePlugin:
         self.submission = submission
         self.outcomes: list[Outcome] = []
         self.collection_errors: list[str] = []
+        self.heatmaps: dict[str, int] = {}  # part -> heatmaps kept (HEATMAPS_PER_PART at most)
         self._reference = None
 
     def pytest_configure(self, config) -> None:
@@ -345,7 +375,7 @@ class JudgePlugin:
 
     @pytest.fixture
     def grader(self, request) -> Grader:
-        return Grader(self.submission, self.reference_modules(), _part(request.node))
+        return Grader(self.submission, self.reference_modules(), _part(request.node), request.node.nodeid)
 
     def pytest_collection_modifyitems(self, items) -> None:
         parts = self.submission.assignment.parts
@@ -380,8 +410,14 @@ class JudgePlugin:
                                f"{type(error).__name__}: {error}\n{report.longreprtext[-1500:]}")
             elif report.failed:
                 message = report.longreprtext[-2000:]
-            self.outcomes.append(Outcome(item.nodeid, item.name, _part(item), report.passed, message, grader_error,
-                                         round(report.duration, 3)))
+            part = _part(item)
+            found = getattr(call.excinfo.value, "heatmap", {}) if call.excinfo is not None else {}
+            if found and self.heatmaps.get(part, 0) < HEATMAPS_PER_PART:
+                self.heatmaps[part] = self.heatmaps.get(part, 0) + 1
+            else:
+                found = {}
+            self.outcomes.append(Outcome(item.nodeid, item.name, part, report.passed, message, grader_error,
+                                         round(report.duration, 3), heatmap=found))
 
 
 def _part(item) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import forbidden, intake
+from autograder import diagnosis, forbidden, intake
 from autograder.config import Assignment
 
 PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
@@ -64,8 +64,13 @@ class _Serve:
         started = time.monotonic()
         if runnable:
             _run_items(session)
-        self.conn.send(("ready", {"reference_seconds": reference.reference_seconds,
-                                  "pass_seconds": time.monotonic() - started, "tests": len(session.items)}))
+        pass_seconds = time.monotonic() - started
+        catalogue = diagnosis.Catalogue(reference.assignment, self.plugin.reference_modules())
+        if runnable and not self.first_failure:  # mutation testing reads only whether a mutant passes
+            catalogue.compute(reference.calls)
+            diagnosis.log_problems(catalogue)
+        self.conn.send(("ready", {"reference_seconds": reference.reference_seconds, "pass_seconds": pass_seconds,
+                                  "tests": len(session.items), "diagnosis_seconds": catalogue.seconds}))
         children = {}  # read end of a judge's pipe -> (pid, index)
         while True:
             for ready in multiprocessing.connection.wait([self.conn, *children]):
@@ -88,7 +93,7 @@ class _Serve:
                                                     self.zygote_address, {}, sandboxed=self.sandboxed,
                                                     references=reference.references)
                             sender.send_bytes(_judge(self.plugin, session, submission, Path(source),
-                                                     Path(folder), runnable, self.first_failure))
+                                                     Path(folder), runnable, self.first_failure, catalogue))
                         finally:
                             os._exit(0)
                     sender.close()
@@ -104,7 +109,8 @@ class _Serve:
                     self.conn.send(("done", index, payload, os.waitstatus_to_exitcode(status)))
 
 
-def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bool, first_failure: bool) -> bytes:
+def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bool, first_failure: bool,
+           catalogue: diagnosis.Catalogue) -> bytes:
     """Body of a judge process: take the submission in, run the collected suite on it, return outcomes."""
     from autograder.worker import _die_with_parent
 
@@ -121,11 +127,16 @@ def _judge(plugin, session, submission, source: Path, folder: Path, runnable: bo
             submission.reports[Path(file).stem] = forbidden.scan(text, file, assignment.forbidden.get(file, ()))
     plugin.submission = submission
     plugin.outcomes = []
+    plugin.heatmaps = {}
     try:
         if runnable:
             _run_items(session, plugin if first_failure else None)
     finally:
         submission.close()
+    for part, found in diagnosis.diagnose(assignment, catalogue, plugin.outcomes, submission.answers).items():
+        for outcome in plugin.outcomes:
+            if outcome.part == part and not outcome.passed:
+                outcome.diagnosis = found
     sys.stdout.flush()
     return json.dumps({
         "outcomes": [asdict(o) for o in plugin.outcomes],

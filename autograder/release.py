@@ -7,7 +7,9 @@
   the markers as substrings: never quote them in a docstring.
 - `release_data.py` (instructor only, not released) is run on the reference and its JSON output
   written to `public_data.json`, with the assignment's tolerances, for the public tests.
-- `_checks.py`, `conftest.py` and `pytest.ini` give students clear failure messages.
+- `_checks.py`, `conftest.py` and `pytest.ini` give students clear failure messages; public_data.json also
+  holds the known mistakes (autograder.known_mistakes): sketches of the catalogue's results on the public
+  tests, so that a public test names the mistake it sees.
 - A leak check fails the release, leaving assignments/NAME as it was, if any line of a solution
   region or of the hidden suite survives in the release.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
+from autograder import known_mistakes
 from autograder.config import Assignment, ConfigError
 
 PACKAGE = Path(__file__).parent
@@ -192,13 +195,18 @@ def finish(assignment: Assignment, target: Path) -> None:
     are), write public_data.json from the reference, add the student kit files."""
     for path in sorted(target.rglob("*.py")):
         path.write_text(clear_python(path.read_text(), path))
-    if (assignment.solution_dir / DATA_SCRIPT).exists():
-        (target / DATA_FILE).write_text(_public_data(assignment))
     kit = {"_checks.py": "checks.py", "conftest.py": "student_conftest.py"}
     for name, origin in kit.items():
         text = (PACKAGE / origin).read_text()
         (target / name).write_text(GENERATED.format(source=f"autograder/{origin}") + text)
     (target / "pytest.ini").write_text(PYTEST_INI)
+    if (assignment.solution_dir / DATA_SCRIPT).exists():
+        (target / DATA_FILE).write_text(_public_data(assignment))
+        known = known_mistakes.collect(assignment, target)  # the public tests on the catalogue's mistakes
+        if known:
+            data = json.loads((target / DATA_FILE).read_text())
+            data["known_mistakes"] = known
+            (target / DATA_FILE).write_text(json.dumps(data, sort_keys=True, indent=1) + "\n")
 
 
 def after_generate_assignment(assignment: str, student: str, notebooks: list[str]) -> None:

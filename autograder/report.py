@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
+from autograder import diagnosis
 from autograder.config import Assignment
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ class TestResult:
     passed: bool
     message: str = ""
     grader_error: bool = False
+    diagnosis: dict = field(default_factory=dict)  # the catalogue mistake its part reproduces (autograder.diagnosis)
+    heatmap: dict = field(default_factory=dict)  # where a tensor differs (autograder.heatmap), for feedback.html
 
 
 @dataclass
@@ -63,6 +67,10 @@ class Result:
     def grader_errors(self) -> list[TestResult]:
         return [t for t in self.tests if t.grader_error]
 
+    def diagnosis(self, part: str) -> dict:
+        """The catalogue mistake a failing part reproduces ({} when none does)."""
+        return next((t.diagnosis for t in self.tests if t.part == part and t.diagnosis), {})
+
 
 def score_outcomes(assignment: Assignment, outcomes: list[dict]) -> list[TestResult]:
     """Split each part's points evenly over its tests; a part with no test gets one failed entry."""
@@ -72,7 +80,8 @@ def score_outcomes(assignment: Assignment, outcomes: list[dict]) -> list[TestRes
         for o in mine:
             each = part.points / len(mine)
             results.append(TestResult(f"{name}: {o['name']}", name, each if o["passed"] else 0.0, each,
-                                      o["passed"], o["message"], o.get("grader_error", False)))
+                                      o["passed"], o["message"], o.get("grader_error", False),
+                                      o.get("diagnosis") or {}, o.get("heatmap") or {}))
         if not mine:
             results.append(TestResult(f"{name}: no test ran", name, 0.0, part.points, False,
                                       "no hidden test of this part ran (see the grading error)", True))
@@ -88,10 +97,11 @@ def gradescope(result: Result) -> dict:
     for t in result.tests:
         part = assignment.parts[t.part]
         counts[t.part] = counts.get(t.part, 0) + 1
+        output = t.message if show or t.passed else "failed (details withheld)"
         entry = {
             "name": t.name, "score": t.score, "max_score": t.max_score,
             "status": "passed" if t.passed else "failed",
-            "output": t.message if show or t.passed else "failed (details withheld)",
+            "output": f"{diagnosis.sentence(t.diagnosis)}\n\n{output}" if t.diagnosis else output,
             "output_format": settings.output_format,
             "visibility": part.visibility or settings.test_visibility,
         }
@@ -99,6 +109,8 @@ def gradescope(result: Result) -> dict:
             entry["number"] = f"{part.number}.{counts[t.part]}"
         if part.tags:
             entry["tags"] = list(part.tags)
+        if t.diagnosis:
+            entry["extra_data"] = {"diagnosis": {k: t.diagnosis[k] for k in ("entry", "mistake", "fix", "matched")}}
         tests.append(entry)
     return {
         "score": result.final_score,
@@ -132,6 +144,8 @@ def feedback_text(result: Result) -> str:
         lines.append(f"{name}: {result.part_score(name):g} / {part.points:g}  ({passed} of {len(mine)} tests "
                      f"passed)  {part.description}")
         failed = [t for t in mine if not t.passed]
+        if result.diagnosis(name):
+            lines.extend(f"  {line}" for line in textwrap.wrap(diagnosis.sentence(result.diagnosis(name)), 100))
         distinct = {t.message.split("(")[0]: t for t in reversed(failed)}  # one per kind of failure
         shown = [t for t in failed if t in distinct.values()][:3]
         for t in shown:
@@ -160,7 +174,9 @@ def table(results: list[Result], title: str) -> Table:
         grid.add_column(p, justify="right")
     grid.add_column("note")
     for r in results:
-        note = r.error or "; ".join(r.problems) or ("no submission" if r.missing else "")
+        found = [f"{p}: {r.diagnosis(p)['entry']}" for p in parts if r.diagnosis(p)]
+        note = r.error or "; ".join(r.problems) or ("no submission" if r.missing else "") or \
+            ("diagnosis " + ", ".join(found) if found else "")
         if r.penalty:
             note = f"late: -{r.penalty:g} of {r.score:g}; " + note
         grid.add_row(r.submission, f"{r.final_score:.4g}/{r.max_score:g}",

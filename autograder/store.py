@@ -1,6 +1,6 @@
 """Results on disk, written so that a batch killed at any moment loses nothing finished.
 
-Each graded submission's folder holds feedback.txt, results.json (Gradescope's schema) and, written
+Each graded submission's folder holds feedback.txt, feedback.html, results.json (Gradescope's schema) and, written
 last, `grading.json`: the kit's own record of the result (every test with its part and full message)
 and the fingerprint of what it was graded from. A folder counts as graded only when its record is
 there, and every file is written to a temporary name and renamed, so a kill -9 leaves either the
@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from autograder import report
+from autograder import feedback_page, report
 from autograder.config import Assignment
 from autograder.report import Result, TestResult
 
@@ -50,8 +50,9 @@ def record(result: Result, fingerprint: str) -> dict:
 
 
 def write(result: Result, folder: Path, fingerprint: str) -> Path:
-    """feedback.txt, results.json, then the record (the mark that the folder is complete)."""
+    """feedback.txt, feedback.html, results.json, then the record (the mark that the folder is complete)."""
     write_atomic(folder / "feedback.txt", report.feedback_text(result))
+    write_atomic(folder / "feedback.html", feedback_page.render(result))
     write_atomic(folder / "results.json", json.dumps(report.gradescope(result), indent=2) + "\n")
     write_atomic(folder / RECORD, json.dumps(record(result, fingerprint), indent=1) + "\n")
     return folder
