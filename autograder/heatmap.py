@@ -13,6 +13,7 @@ import math
 import torch
 
 MAX_CELLS = 24
+LARGEST = 1e300  # |got - expected| drawn for inf and nan: survives the 3-digit rounding (float64's max does not)
 
 
 def _pairs(got, expected, name: str):
@@ -53,7 +54,7 @@ def difference(got, expected, tolerance, name: str = "result", names: tuple[str,
         plane = error[lead] if e.ndim >= 2 else error.reshape(1, -1)
         bad = (wrong[lead] if e.ndim >= 2 else wrong.reshape(1, -1)).double()
         size = (min(plane.shape[0], MAX_CELLS), min(plane.shape[1], MAX_CELLS))
-        finite = plane.clamp(max=torch.finfo(torch.float64).max)
+        finite = plane.clamp(max=LARGEST)  # inf and nan (made inf) drawn as the largest; JSON stays finite
         cells = torch.nn.functional.adaptive_max_pool2d(finite[None, None], size)[0, 0]
         marks = torch.nn.functional.adaptive_max_pool2d(bad[None, None], size)[0, 0]
         return {"tensor": name, "index": list(lead), "shape": list(plane.shape),
@@ -65,7 +66,7 @@ def difference(got, expected, tolerance, name: str = "result", names: tuple[str,
 def _colour(fraction: float) -> str:
     """White (no error) to dark red (the largest), through orange."""
     stops = [(255, 255, 255), (253, 174, 97), (215, 48, 39), (103, 0, 13)]
-    x = min(max(fraction, 0.0), 1.0) * (len(stops) - 1)
+    x = min(max(fraction, 0.0), 1.0) * (len(stops) - 1) if math.isfinite(fraction) else len(stops) - 1
     low = min(int(x), len(stops) - 2)
     t = x - low
     return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(stops[low], stops[low + 1], strict=True))

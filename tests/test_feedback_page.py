@@ -49,6 +49,20 @@ def _result(convolution, show=True) -> Result:
     return Result(assignment, "student", tests=tests)
 
 
+def test_nan_and_inf_are_drawn_as_the_largest_error():
+    """A submission that returns nan or inf (an attacker's, or an overflow) still gets a page: such cells are
+    the darkest, and the data stays finite so results.json stays strict JSON."""
+    expected = torch.zeros(4, 4, dtype=torch.float64)
+    got = expected.clone()
+    got[0, 0], got[1, 1], got[2, 2] = float("nan"), float("inf"), 1.0
+    found = heatmap.difference(got, expected, (1e-7, 1e-10))
+    json.dumps(found, allow_nan=False)
+    page = heatmap.svg(found)
+    darkest = re.findall(r'fill="(#[0-9a-f]{6})"', page)
+    assert darkest[0] == darkest[5] == "#67000d" and darkest[10] != "#67000d", darkest
+    assert heatmap.svg(heatmap.difference(torch.full((3, 3), float("nan")), torch.zeros(3, 3), (1e-5, 1e-8)))
+
+
 def test_the_page_puts_the_diagnosis_first_and_stands_alone(convolution):
     page = feedback_page.render(_result(convolution))
     assert not re.search(r"<script|<link|https?://|@import|src=", page)
