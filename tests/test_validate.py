@@ -11,6 +11,7 @@ from autograder.cli import main
 from autograder.config import ConfigError
 
 
+@pytest.mark.timeout(900)  # a whole catalogue and diagnosis set (up to 70 submissions); 2 to 3 min on 2 idle cores
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_validate_passes(name, capsys):
     """What CI must prove: `autograder validate NAME` exits 0 for every assignment."""
