@@ -165,11 +165,15 @@ def _same(student, entry, tolerance) -> bool | None:
 def diagnose(assignment: Assignment, catalogue: Catalogue, outcomes: list, answers: dict) -> dict[str, dict]:
     """part -> {"entry", "mistake", "fix", "matched", "failed"} for each failing part an entry explains.
 
+    Of two entries that reproduce as many failing tests, the one whose other lost parts this submission also
+    fails wins (an entry that loses a part the submission passes is not its mistake); then the catalogue's order.
+
     outcomes: the judge's Outcomes (nodeid, part, passed); answers: nodeid -> [(call key, student's answer)]."""
     factor = assignment.diagnosis.tolerance_factor
     tolerance = {dtype: (t.rtol * factor, t.atol * factor) for dtype, t in assignment.tolerance.items()} \
         or (1e-5 * factor, 1e-8 * factor)
     found = {}
+    failing = {o.part for o in outcomes if not o.passed}
     for name, part in assignment.parts.items():
         mine = [o for o in outcomes if o.part == name]
         failed = [o for o in mine if not o.passed]
@@ -181,10 +185,12 @@ def diagnose(assignment: Assignment, catalogue: Catalogue, outcomes: list, answe
             if entry.file != part.file or name not in entry.loses or outputs is None:
                 continue
             matched = _explained(mine, answers, outputs, tolerance)
-            if matched and (best is None or matched > best[0]):
-                best = (matched, entry)
+            # of entries that explain as many tests, the one that loses no part this submission passes
+            rank = (matched, -len(set(entry.loses) - failing))
+            if matched and (best is None or rank > best[0]):
+                best = (rank, entry)
         if best:
-            matched, entry = best
+            (matched, _), entry = best
             found[name] = {"entry": entry.name, "mistake": entry.mistake, "fix": entry.fix, "matched": matched,
                            "failed": len(failed)}
     return found

@@ -46,6 +46,21 @@ def test_the_entry_that_explains_most_failing_tests_wins(one_part):
     assert found == {"p": {"entry": "both", "mistake": "does both", "fix": "Undo both.", "matched": 2, "failed": 2}}
 
 
+def test_a_tie_goes_to_the_entry_that_loses_only_what_the_submission_fails(one_part):
+    """Two mistakes giving the same values on a part: the one that would also lose a part the student passes
+    is not theirs, even when it comes first in the catalogue."""
+    two = dataclasses.replace(one_part, parts={"p": one_part.parts["p"], "q": dataclasses.replace(
+        one_part.parts["p"], name="q")})
+    outcomes = [_outcome("f1", False), _outcome("q1", True, part="q")]
+    answers = {"f1": [("k1", ("value", 2.0))], "q1": [("kq", ("value", 0.0))]}
+    same = {"k1": ("value", 2.0)}
+    catalogue = _Catalogue([_entry("also_loses_q", ("p", "q")), _entry("only_p")], {"also_loses_q": same,
+                                                                                    "only_p": same})
+    assert diagnosis.diagnose(two, catalogue, outcomes, answers)["p"]["entry"] == "only_p"
+    outcomes[1] = _outcome("q1", False, part="q")  # failing q too: both explain it, the catalogue's order decides
+    assert diagnosis.diagnose(two, catalogue, outcomes, answers)["p"]["entry"] == "also_loses_q"
+
+
 def test_an_entry_that_disagrees_anywhere_is_not_named(one_part):
     outcomes = [_outcome("pass", True), _outcome("f1", False), _outcome("f2", False)]
     answers = {"pass": [("k0", ("value", 1.0))], "f1": [("k1", ("value", 2.0))], "f2": [("k2", ("value", 3.0))]}
