@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import math
 import random
 import signal
 import sys
@@ -28,6 +29,8 @@ import tomllib
 import types
 from dataclasses import dataclass
 from pathlib import Path
+
+import torch
 
 from autograder import channel, checks
 from autograder.config import Assignment, ConfigError
@@ -147,6 +150,24 @@ def _answer(scenario, modules, inputs: dict, limit: float):
         return None
 
 
+NAN_MARK = -7.25e37  # a finite stand-in for nan (float32 holds it), so that a nan where the entry has one agrees
+
+
+def _nan_marked(value):
+    """value with every nan replaced by NAN_MARK: the checks (rightly) fail a student's nan against the
+    reference's, but a mistake that makes nan (an overflow, a division by zero) makes it where the entry does."""
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return value.nan_to_num(nan=NAN_MARK, posinf=math.inf, neginf=-math.inf)
+    if isinstance(value, float) and math.isnan(value):
+        return NAN_MARK
+    if isinstance(value, (tuple, list)):
+        marked = [_nan_marked(v) for v in value]
+        return marked if isinstance(value, list) else tuple(marked)
+    if isinstance(value, dict):
+        return {k: _nan_marked(v) for k, v in value.items()}
+    return value
+
+
 def _same(student, entry, tolerance) -> bool | None:
     """Whether two answers agree (None: one of them cannot be compared)."""
     if student is None or entry is None:
@@ -156,7 +177,7 @@ def _same(student, entry, tolerance) -> bool | None:
     if student[0] == "raised":
         return student[1] == entry[1]
     try:
-        checks.check(student[1], entry[1], tol=tolerance)
+        checks.check(_nan_marked(student[1]), _nan_marked(entry[1]), tol=tolerance)
     except (checks.CheckFailure, TypeError):
         return False
     return True

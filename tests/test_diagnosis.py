@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+import torch
 from helpers import SUBMISSIONS, compose
 from rich.console import Console
 
@@ -59,6 +60,17 @@ def test_a_tie_goes_to_the_entry_that_loses_only_what_the_submission_fails(one_p
     assert diagnosis.diagnose(two, catalogue, outcomes, answers)["p"]["entry"] == "only_p"
     outcomes[1] = _outcome("q1", False, part="q")  # failing q too: both explain it, the catalogue's order decides
     assert diagnosis.diagnose(two, catalogue, outcomes, answers)["p"]["entry"] == "also_loses_q"
+
+
+def test_a_nan_where_the_entry_has_one_agrees(one_part):
+    """A mistake that overflows to nan is named when the nan is where the entry's is, and only there."""
+    outcomes = [_outcome("f1", False)]
+    nan = float("nan")
+    catalogue = _Catalogue([_entry("overflows")], {"overflows": {"k1": ("value", (torch.tensor([1.0, nan]), nan))}})
+    same = {"f1": [("k1", ("value", (torch.tensor([1.0, nan]), nan)))]}
+    elsewhere = {"f1": [("k1", ("value", (torch.tensor([nan, 1.0]), nan)))]}
+    assert diagnosis.diagnose(one_part, catalogue, outcomes, same)["p"]["entry"] == "overflows"
+    assert diagnosis.diagnose(one_part, catalogue, outcomes, elsewhere) == {}
 
 
 def test_an_entry_that_disagrees_anywhere_is_not_named(one_part):
