@@ -12,6 +12,7 @@ import contextlib
 import csv
 import json
 import os
+import signal
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -25,16 +26,23 @@ RECORD = "grading.json"
 
 @contextlib.contextmanager
 def replacing(path: Path):
-    """A text stream that replaces `path` when the block ends without an error (temporary file + rename)."""
+    """A text stream that replaces `path` when the block ends without an error (temporary file + rename).
+
+    SIGINT and SIGTERM wait until the file is replaced or removed: the grader's handler raises, and a raise
+    between creating the temporary file and guarding it would leave it behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        with os.fdopen(fd, "w", newline="") as stream:
-            yield stream
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", newline="") as stream:
+                yield stream
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def write_atomic(path: Path, text: str) -> None:

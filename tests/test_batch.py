@@ -170,3 +170,24 @@ def test_resume_regrades_what_changed_and_only_and_force_override(batch, tmp_pat
     assert "2 graded, 0 skipped" in run("--force")
     assert main([*config, "--only", "nobody"]) == 2
     assert "--only names nobody" in capsys.readouterr().err
+
+
+def test_a_signal_during_a_write_waits_for_the_file(tmp_path):
+    """SIGTERM while a result file is being written: the handler runs once the file is whole (no half-written
+    file, no temporary left behind, whatever instant the signal comes)."""
+    from autograder import store
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with store.replacing(tmp_path / "results.json") as stream:
+                stream.write("{")
+                os.kill(os.getpid(), signal.SIGTERM)
+                stream.write("}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+    assert (tmp_path / "results.json").read_text() == "{}"
