@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--sample", type=int, default=None, metavar="N",
                           help="with --mutants: grade a seeded sample of N mutants (default: all)")
     validate.add_argument("--seed", type=int, default=0, help="with --mutants --sample: the sample's seed")
+    validate.add_argument("--only", action="append", default=None, metavar="ID",
+                          help="with --mutants: grade only this mutant (repeatable): re-check a survivor after a "
+                               "new test")
     merge = sub.add_parser("merge", help="combine the --out folders of grade --shard K/N runs into one run's "
                                          "results", epilog=EPILOG["merge"])
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD_OUT")
@@ -133,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
                                    references=args.reference, console=console)
         if args.mutants:
             from autograder.mutants import validate_mutants
-            return 0 if validate_mutants(assignment, jobs, console, args.sample, args.seed) else 1
-        if args.sample is not None:
-            raise config.ConfigError("--sample only goes with --mutants.")
+            return 0 if validate_mutants(assignment, jobs, console, args.sample, args.seed, args.only) else 1
+        if args.sample is not None or args.only:
+            raise config.ConfigError("--sample and --only only go with --mutants.")
         from autograder.validate import validate
         return 0 if validate(assignment, jobs, console) else 1
     except config.ConfigError as error:  # release errors included

@@ -277,14 +277,21 @@ def equivalents(assignment: Assignment) -> dict[str, str]:
 
 
 def validate_mutants(assignment: Assignment, jobs: int, console: Console | None = None,
-                     sample: int | None = None, seed: int = 0) -> bool:
-    """Grade every mutant (or a seeded sample); True when each is killed or recorded as equivalent."""
+                     sample: int | None = None, seed: int = 0, only: list[str] | None = None) -> bool:
+    """Grade every mutant (or a seeded sample, or the ids in `only`); True when each is killed or recorded as
+    equivalent."""
     from autograder.grade import grade
 
     console = console or Console()
     everything = generate(assignment)
     chosen = everything if sample is None or sample >= len(everything) else \
         sorted(random.Random(seed).sample(everything, sample), key=everything.index)
+    if only:
+        unknown = sorted(set(only) - {m.id for m in everything})
+        if unknown:
+            raise ConfigError(f"--only {', '.join(unknown)}: no such mutant of {assignment.name}'s reference; "
+                              f"the ids are those `validate {assignment.name} --mutants` prints.")
+        chosen = [m for m in everything if m.id in only]
     known = equivalents(assignment)
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         sources = []
@@ -300,7 +307,7 @@ def validate_mutants(assignment: Assignment, jobs: int, console: Console | None 
                  if not r.error and r.score >= r.max_score - 1e-9]
     untriaged = [m for m in survivors if m.id not in known]
     killed_but_listed = [m for m in chosen if m.id in known and m not in survivors]
-    stale = sorted(set(known) - {m.id for m in everything}) if sample is None else []
+    stale = sorted(set(known) - {m.id for m in everything}) if sample is None and not only else []
     table = Table(title=f"mutants of {assignment.name}: survivors")
     for column in ("id", "mutant", "verdict"):
         table.add_column(column, overflow="fold")
@@ -310,8 +317,8 @@ def validate_mutants(assignment: Assignment, jobs: int, console: Console | None 
         table.add_row(mutant.id, escape(str(mutant)), verdict)
     if survivors:
         console.print(table)
-    what = f"{len(chosen)} of {len(everything)} mutants (seed {seed})" if len(chosen) < len(everything) else \
-        f"{len(everything)} mutants"
+    what = f"{len(chosen)} of {len(everything)} mutants" + ("" if only else f" (seed {seed})") \
+        if len(chosen) < len(everything) else f"{len(everything)} mutants"
     console.print(f"mutants of {assignment.name}: {what}, {len(chosen) - len(survivors)} killed, "
                   f"{len(survivors) - len(untriaged)} equivalent, {len(untriaged)} untriaged survivors")
     problems = [f"{m.id} survives with full marks: {m}; kill it with a hidden test, or record it under "
