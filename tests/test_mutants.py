@@ -110,3 +110,13 @@ def test_a_seeded_sample_of_mutants_is_killed(name, capsys):
     """CI's regression check on each suite's coverage; the full run is `autograder validate NAME --mutants`."""
     assert main(["--config", str(ROOT / "grading.toml"), "validate", name, "--mutants", "--sample", "24",
                  "--jobs", "2"]) == 0, capsys.readouterr().out
+
+
+def test_only_grades_the_named_mutants(capsys):
+    """--only re-checks a survivor after a new test; an id that is no mutant is one clear sentence."""
+    args = ["--config", str(ROOT / "grading.toml"), "validate", "lstm", "--mutants", "--jobs", "1"]
+    assert main([*args, "--only", "0a92ddc5da"]) == 0  # an equivalent one: torch.stack's default dim
+    out = capsys.readouterr().out
+    assert "1 of 89 mutants, 0 killed, 1 equivalent, 0 untriaged survivors" in " ".join(out.split()), out
+    assert main([*args, "--only", "nosuchid00"]) != 0
+    assert "--only nosuchid00: no such mutant of lstm's reference" in " ".join(capsys.readouterr().err.split())
