@@ -81,6 +81,8 @@ def dropout_draws(m, x, p):
 
 
 def dropout_fixed(m, x, p, training):
+    if p is None:
+        return m.mlp.dropout_forward(x)
     if training is None:
         return m.mlp.dropout_forward(x, p)
     return m.mlp.dropout_forward(x, p=p, training=training)
@@ -350,19 +352,21 @@ def test_dropout_statistics(grader, p, dtype):
 @pytest.mark.part("dropout")
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("p, training", [(0.0, True), (1.0, True), (0.0, False), (0.3, False), (1.0, False),
-                                         (0.5, None)], ids=str)
+                                         (0.5, None), (None, None)], ids=str)
 def test_dropout_fixed_cases(grader, p, training, dtype):
     x = torch.randn(3, 4, 5, generator=_gen(61), dtype=torch.float64).to(dtype)
-    if training is None:  # the default: training=True, so out = x * mask with a random mask
+    if training is None:  # the default: training=True, so out = x * mask with a random mask (p=0.5 by default)
+        call = "dropout_forward(x)" if p is None else f"dropout_forward(x, p={p})"
+        hint = "p defaults to 0.5 and training to True" if p is None else "training defaults to True"
         got = grader.student(dropout_fixed, x=x, p=p, training=None)
         mask = got[1] if isinstance(got, (tuple, list)) and len(got) == 2 else None
         if not isinstance(mask, torch.Tensor) or mask.shape != x.shape:
-            grader.check(got, (x, x), f"dropout_forward(x, p={p})", names=("out", "mask"), hint=HINT_DROP)
-        grader.check(got[0], x * mask, f"out of dropout_forward(x, p={p}) (training by default)",
-                     hint="training defaults to True: drop at random unless training=False is passed")
+            grader.check(got, (x, x), call, names=("out", "mask"), hint=HINT_DROP)
+        grader.check(got[0], x * mask, f"out of {call} (training by default)",
+                     hint=f"{hint}: drop at random unless training=False is passed")
         values = set(mask.double().unique().tolist())
-        grader.check(values <= {0.0, 2.0} and len(values) == 2, True, f"the mask of dropout_forward(x, p={p}) holds "
-                     f"both 0 and 2 = 1 / (1 - p), nothing else", hint="training defaults to True")
+        grader.check(values <= {0.0, 2.0} and len(values) == 2, True, f"the mask of {call} holds "
+                     f"both 0 and 2 = 1 / (1 - 0.5), nothing else", hint=hint)
         return
     got = grader.student(dropout_fixed, x=x, p=p, training=training)
     drops_all = training and p == 1.0
