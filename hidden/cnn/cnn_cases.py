@@ -37,7 +37,7 @@ CT_CASES = [
     ((1, 2, 3, 3), (2, 2, 2), 2, 0, 1, True),                # output_padding beyond the cropped canvas
 ]
 # output_padding not smaller than stride: (stride, output_padding)
-CT_BAD = [(1, 1), ((3, 2), (0, 2)), (2, (3, 0))]
+CT_BAD = [(1, 1), ((3, 2), (0, 2)), (2, (3, 0)), ((2, 3), (2, 0)), ((2, 2), (1, 2))]
 
 # (N, C, H, W), scale_factor
 NEAREST_CASES = [((2, 3, 4, 5), 1), ((1, 2, 3, 3), 2), ((2, 1, 2, 5), 3), ((1, 1, 1, 1), 4)]

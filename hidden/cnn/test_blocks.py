@@ -72,8 +72,10 @@ def play_block(m, impl, in_channels, out_channels, stride, dtype, state, xs, gra
 
 
 def fresh_block(m, in_channels, out_channels, stride):
-    """A freshly built ResidualBlock's state_dict: keys, shapes, values."""
-    state = m.blocks.ResidualBlock(in_channels, out_channels, stride).double().state_dict()
+    """A freshly built ResidualBlock's state_dict: keys, shapes, values (stride None: left at its default)."""
+    block = m.blocks.ResidualBlock(in_channels, out_channels) if stride is None else \
+        m.blocks.ResidualBlock(in_channels, out_channels, stride)
+    state = block.double().state_dict()
     return {"keys": sorted(state), "shapes": {k: list(v.shape) for k, v in state.items()}, "state": dict(state)}
 
 
@@ -239,3 +241,13 @@ def test_count_parameters(grader, which):
     got, want = grader.run(count, which=which)
     assert want == COUNT_EXPECTED[which], f"the reference counts {want} for {which}"
     grader.check(got, want, f"count_parameters of the {which.replace('_', ' ')} module", hint=HINT_COUNT)
+
+
+@pytest.mark.part("residual_block_state_dict")
+def test_residual_block_default_stride_is_1(grader):
+    got = grader.student(fresh_block, in_channels=3, out_channels=3, stride=None)
+    want = grader.reference(torch_block_state, in_channels=3, out_channels=3, stride=1, state=None)
+    call = "ResidualBlock(3, 3).state_dict(), stride left out"
+    grader.check((got["keys"], got["shapes"]), (want["keys"], want["shapes"]), f"the keys and shapes of {call}",
+                 names=("keys", "shapes"), hint="stride defaults to 1: with in_channels == out_channels and stride 1 "
+                                                "the block has no downsample branch, the identity is added as it is")

@@ -55,6 +55,19 @@ def defaults(m, function, x, grad_out, kernel_size):
     return m.pooling.avgpool2d_backward(grad_out, x, kernel_size)
 
 
+def avg_padded(m, function, x, grad_out, kernel_size, stride, padding):
+    """Average pooling with padding, count_include_pad left at its default."""
+    if function == "avgpool2d_forward":
+        return m.pooling.avgpool2d_forward(x, kernel_size, stride, padding)
+    return m.pooling.avgpool2d_backward(grad_out, x, kernel_size, stride, padding)
+
+
+def torch_avg_padded(m, function, x, grad_out, kernel_size, stride, padding):
+    x = x.clone().requires_grad_(True)
+    out = torch.nn.functional.avg_pool2d(x, kernel_size, stride, padding)
+    return torch.autograd.grad(out, x, grad_out)[0] if function.endswith("backward") else out.detach()
+
+
 def bad_padding(m, kernel_size, padding):
     """What each of the four functions raises for a padding above half the kernel."""
     x = torch.randn(1, 2, 6, 6, dtype=torch.float64)
@@ -193,6 +206,17 @@ def test_default_stride_is_kernel_size(grader, function, kernel_size):
     args = "grad_out, x" if function.endswith("backward") else "x"
     grader.check(got, want, f"{function}({args}, kernel_size={kernel_size}) with stride and padding left out",
                  hint="stride=None means stride = kernel_size (non-overlapping windows); padding defaults to 0")
+
+
+@pytest.mark.parametrize("function", [pytest.param(f, marks=pytest.mark.part(f)) for f in FUNCTIONS[2:]])
+def test_count_include_pad_defaults_to_true(grader, function):
+    case = ((1, 2, 7, 5), 3, 2, 1)
+    inputs = {name: value for name, value in pool_inputs(case, "gaussian", torch.float64, seed=90).items()}
+    got, want = grader.student(avg_padded, function=function, **inputs), \
+        grader.reference(torch_avg_padded, function=function, **inputs)
+    args = "grad_out, x" if function.endswith("backward") else "x"
+    grader.check(got, want, f"{function}({args}, kernel_size=3, stride=2, padding=1) with count_include_pad left out",
+                 hint="count_include_pad defaults to True, as torch's: the padding zeros count, divide by KH*KW")
 
 
 @pytest.mark.part("pooling_arguments")
