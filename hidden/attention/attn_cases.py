@@ -189,7 +189,9 @@ def mha_inputs(case: Mha, seed: int, grad: bool = False) -> dict:
     state["in_proj_weight"][:2 * case.E] *= case.magnitude
     query = draw(case.N, case.L, case.E)
     key, value = (query, query) if case.self_attention else (draw(case.N, S, case.E), draw(case.N, S, case.E))
-    options = {"need_weights": case.need_weights, "average_attn_weights": case.average}
+    # the defaults (need_weights=True, average_attn_weights=True) are left out, as mha_call describes the call
+    options = {name: False for name, value in (("need_weights", case.need_weights),
+                                               ("average_attn_weights", case.average)) if not value}
     if case.attn_mask == "causal":
         options["attn_mask"] = torch.ones(case.L, S, dtype=torch.bool).triu(1)
     elif case.attn_mask:

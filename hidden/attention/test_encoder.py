@@ -188,6 +188,34 @@ def test_state_dict_into_torch(grader, case):
                  "the layer was loaded with")
 
 
+def defaults(m, state, src):
+    """TransformerEncoderLayer(d_model, nhead) with every other argument left out: its shapes, and its eval output
+    once loaded with `state`."""
+    layer = m.transformer.TransformerEncoderLayer(src.shape[-1], 2).double()
+    shapes = {name: list(value.shape) for name, value in layer.state_dict().items()}
+    layer.load_state_dict(state)
+    layer.eval()
+    return {"shapes": shapes, "out": layer(src).detach()}
+
+
+@pytest.mark.part("encoder_module")
+def test_defaults_as_torch(grader):
+    torch.manual_seed(8300)
+    twin = torch.nn.TransformerEncoderLayer(6, 2, batch_first=True).double()
+    with torch.no_grad():
+        for norm in (twin.norm1, twin.norm2):  # torch starts them at ones and zeros: make them count
+            norm.weight.add_(0.3 * torch.randn_like(norm.weight))
+            norm.bias.add_(0.3 * torch.randn_like(norm.bias))
+    twin.eval()
+    state = {name: value.clone() for name, value in twin.state_dict().items()}
+    src = torch.randn(2, 4, 6, generator=torch.Generator().manual_seed(8301), dtype=torch.float64)
+    got = grader.student(defaults, state=state, src=src)
+    want = {"shapes": {name: list(value.shape) for name, value in state.items()}, "out": twin(src).detach()}
+    grader.check(got, want, "TransformerEncoderLayer(6, 2) with every other argument left out (eval mode)",
+                 hint="the defaults are torch's: dim_feedforward=2048, dropout=0.1, "
+                 "activation='relu', layer_norm_eps=1e-5, norm_first=False (post-norm)")
+
+
 # --- causal_mask -------------------------------------------------------------------------------------
 
 @pytest.mark.part("causal_mask")
