@@ -15,6 +15,7 @@ plain file, graded as a submission.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import random
 import shutil
@@ -231,6 +232,11 @@ def generate(assignment: Assignment) -> list[Mutant]:
 
 def mutate(file: str, text: str) -> list[Mutant]:
     """The distinct mutants of one file's solution regions and signatures that still compile."""
+    return list(_mutate(file, text))
+
+
+@functools.lru_cache(maxsize=64)
+def _mutate(file: str, text: str) -> tuple[Mutant, ...]:  # a pure function of the text: made once per process
     found, seen = [], {text}
     wrapper = MetadataWrapper(cst.parse_module(text))
     visitor = _Visitor(OPERATORS, IgnoredCode(set(), set(), set()), covered_lines=_mutable_lines(text))
@@ -255,7 +261,7 @@ def mutate(file: str, text: str) -> list[Mutant]:
         occurrences[key] = occurrences.get(key, 0) + 1
         digest = hashlib.sha1("|".join(map(str, (*key, occurrences[key]))).encode()).hexdigest()[:10]
         found.append(Mutant(digest, file, function, line, original, mutated, source))
-    return found
+    return tuple(found)
 
 
 def equivalents(assignment: Assignment) -> dict[str, str]:

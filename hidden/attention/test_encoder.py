@@ -188,6 +188,12 @@ def test_state_dict_into_torch(grader, case):
                  "the layer was loaded with")
 
 
+def default_shapes(m):
+    """The state_dict shapes of TransformerEncoderLayer(6, 2), every other argument left out (nothing run)."""
+    layer = m.transformer.TransformerEncoderLayer(6, 2)
+    return {name: list(value.shape) for name, value in layer.state_dict().items()}
+
+
 def defaults(m, state, src):
     """TransformerEncoderLayer(d_model, nhead) with every other argument left out: its shapes, and its eval output
     once loaded with `state`."""
@@ -198,22 +204,39 @@ def defaults(m, state, src):
     return {"shapes": shapes, "out": layer(src).detach()}
 
 
-@pytest.mark.part("encoder_module")
-def test_defaults_as_torch(grader):
+def _defaults_case():
+    """torch's TransformerEncoderLayer(6, 2) with its defaults, norms perturbed so that they count; a src."""
     torch.manual_seed(8300)
     twin = torch.nn.TransformerEncoderLayer(6, 2, batch_first=True).double()
     with torch.no_grad():
-        for norm in (twin.norm1, twin.norm2):  # torch starts them at ones and zeros: make them count
+        for norm in (twin.norm1, twin.norm2):  # torch starts them at ones and zeros
             norm.weight.add_(0.3 * torch.randn_like(norm.weight))
             norm.bias.add_(0.3 * torch.randn_like(norm.bias))
     twin.eval()
     state = {name: value.clone() for name, value in twin.state_dict().items()}
     src = torch.randn(2, 4, 6, generator=torch.Generator().manual_seed(8301), dtype=torch.float64)
+    return twin, state, src
+
+
+HINT_DEFAULTS = ("the defaults are torch's: dim_feedforward=2048, dropout=0.1, activation='relu', layer_norm_eps=1e-5, "
+                 "norm_first=False (post-norm)")
+
+
+@pytest.mark.part("encoder_module")
+def test_default_shapes_as_torch(grader):
+    _, state, _ = _defaults_case()
+    got = grader.student(default_shapes)
+    grader.check(got, {name: list(value.shape) for name, value in state.items()},
+                 "the shapes in TransformerEncoderLayer(6, 2).state_dict(), every other argument left out",
+                 hint=HINT_DEFAULTS)
+
+
+@pytest.mark.part("encoder_layer")
+def test_default_output_as_torch(grader):
+    twin, state, src = _defaults_case()
     got = grader.student(defaults, state=state, src=src)
-    want = {"shapes": {name: list(value.shape) for name, value in state.items()}, "out": twin(src).detach()}
-    grader.check(got, want, "TransformerEncoderLayer(6, 2) with every other argument left out (eval mode)",
-                 hint="the defaults are torch's: dim_feedforward=2048, dropout=0.1, "
-                 "activation='relu', layer_norm_eps=1e-5, norm_first=False (post-norm)")
+    grader.check(got["out"], twin(src).detach(), "the eval-mode output of TransformerEncoderLayer(6, 2), every other "
+                 "argument left out, loaded with torch's state", hint=HINT_DEFAULTS)
 
 
 # --- causal_mask -------------------------------------------------------------------------------------
