@@ -242,10 +242,14 @@ def _mutate(file: str, text: str) -> tuple[Mutant, ...]:  # a pure function of t
     visitor = _Visitor(OPERATORS, IgnoredCode(set(), set(), set()), covered_lines=_mutable_lines(text))
     module = wrapper.visit(visitor)
     positions = wrapper.resolve(cst.metadata.PositionProvider)
+    spans = wrapper.resolve(cst.metadata.WhitespaceInclusivePositionProvider)
+    starts = [0]  # the offset in text of each line's first character
+    for line_text in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line_text))
     functions = _functions(text)
     occurrences: dict[tuple, int] = {}
     for mutation in visitor.mutations:
-        source = module.deep_replace(mutation.original_node, mutation.mutated_node).code
+        source = _replace(module, text, starts, spans[mutation.original_node], mutation)
         if source in seen:
             continue
         try:
@@ -262,6 +266,18 @@ def _mutate(file: str, text: str) -> tuple[Mutant, ...]:  # a pure function of t
         digest = hashlib.sha1("|".join(map(str, (*key, occurrences[key]))).encode()).hexdigest()[:10]
         found.append(Mutant(digest, file, function, line, original, mutated, source))
     return tuple(found)
+
+
+def _replace(module: cst.Module, text: str, starts: list[int], span, mutation) -> str:
+    """The module's text with the mutated node in place of the original one. A node that renders on one line
+    renders the same on its own as in place, so its text is spliced into the original's span (fast); a node over
+    several lines indents them by the block around it, so the whole module is rendered again (deep_replace)."""
+    code = module.code_for_node(mutation.mutated_node)
+    if "\n" in code or isinstance(mutation.mutated_node, cst.BaseStatement | cst.BaseSuite):
+        return module.deep_replace(mutation.original_node, mutation.mutated_node).code
+    begin = starts[span.start.line - 1] + span.start.column
+    end = starts[span.end.line - 1] + span.end.column
+    return text[:begin] + code + text[end:]
 
 
 def equivalents(assignment: Assignment) -> dict[str, str]:
