@@ -15,6 +15,7 @@ CONV_CASES = [
     ((1, 3, 9, 9), (4, 3, 3), 3, 1, True),            # stride 3
     ((2, 3, 5, 6), (4, 1, 1), 2, 0, True),            # 1x1 kernel, stride 2
     ((3, 3, 8, 7), (1, 3, 5), (2, 3), 1, False),      # C_out = 1, no bias
+    ((2, 3, 5, 5), (4, 3, 3), 1, 0, False),           # no bias, every other argument at its default
 ]
 DTYPES = [torch.float32, torch.float64]
 
