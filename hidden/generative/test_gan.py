@@ -426,3 +426,82 @@ def test_gradient_penalty_draws_alpha(grader, case, dtype):
                  f"critic was called on", hint=HINT_GP)
     grader.check(got["grads"], oracle["grads"], f"gradients of {call} wrt the critic's parameters", names=GRAD_NAMES,
                  hint=HINT_GP_GRAD)
+
+
+
+def penalty_random_alpha_twice(m, real, fake, params):
+    torch.manual_seed(13)  # once: the two calls must then draw independent weights
+    w1, b1, w2, b2 = params
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(w1.shape[1], w1.shape[0]), torch.nn.Tanh(),
+                              torch.nn.Linear(w1.shape[0], 1)).to(real.dtype)
+    for weight, value in zip(net.parameters(), params, strict=True):
+        weight.data.copy_(value)
+    calls = []
+    for _ in range(2):
+        seen = []
+
+        def recording(samples, seen=seen):
+            seen.append(samples.detach().clone())
+            return net(samples)
+
+        gp = m.gan.gradient_penalty(recording, real, fake)
+        calls.append({"penalty": gp.detach() if isinstance(gp, torch.Tensor) else gp, "seen": seen})
+    return calls
+
+
+@pytest.mark.part("gradient_penalty")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", RANDOM_ALPHA_CASES, ids=gp_id)
+def test_gradient_penalty_draws_fresh_alpha_each_call(grader, case, dtype):
+    inputs = gp_inputs(case, dtype, seed=650 + RANDOM_ALPHA_CASES.index(case))
+    inputs.pop("alpha")
+    got, want = grader.run(penalty_random_alpha_twice, **inputs)
+    real, fake = inputs["real"], inputs["fake"]
+    for side, calls in (("reference", want), ("student", got)):
+        weights = []
+        for result in calls:
+            problems, x_hat = alpha_problems(result, real, fake)
+            if problems and side == "reference":
+                raise RuntimeError(f"the reference fails its own statistics: {problems[0]}")
+            if problems:
+                grader.fail(problems[0], hint=HINT_ALPHA)
+            n = real.shape[0]
+            weights.append(((x_hat.reshape(n, -1).double() - fake.reshape(n, -1).double())
+                            / (real.reshape(n, -1).double() - fake.reshape(n, -1).double())).mean(dim=1))
+        r = torch.corrcoef(torch.stack(weights))[0, 1].abs().nan_to_num(nan=1.0).item()
+        if r > 5 / math.sqrt(real.shape[0]) and side == "reference":
+            raise RuntimeError(f"the reference fails its own statistics: two calls correlated, r = {r:.3g}")
+        if r > 5 / math.sqrt(real.shape[0]):
+            grader.fail(f"two calls of gradient_penalty(critic, real, fake) on the same {real.shape[0]} samples "
+                        f"drew correlated interpolation weights (r = {r:.3g}, expected |r| <= "
+                        f"{5 / math.sqrt(real.shape[0]):.2g}): each call must draw fresh alphas",
+                        hint="draw alpha with torch.rand at every call; do not reseed (no torch.manual_seed) "
+                             "and do not keep alpha from an earlier call")
+
+
+def penalty_scores_of_shape_n(m, real, fake, alpha, params):
+    w1, b1, w2, b2 = params
+    critic = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(w1.shape[1], w1.shape[0]), torch.nn.Tanh(),
+                                 torch.nn.Linear(w1.shape[0], 1), torch.nn.Flatten(0)).to(real.dtype)  # (N,) scores
+    for weight, value in zip(critic.parameters(), params, strict=True):
+        weight.data.copy_(value)
+    gp = m.gan.gradient_penalty(critic, real, fake, alpha)
+    grads = [None, None, None]
+    if isinstance(gp, torch.Tensor) and gp.requires_grad and gp.dim() == 0:
+        grads = list(torch.autograd.grad(gp, list(critic.parameters())[:3], allow_unused=True))
+    return {"penalty": gp.detach() if isinstance(gp, torch.Tensor) else gp, "grads": grads}
+
+
+@pytest.mark.part("gradient_penalty")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", GP_CASES, ids=gp_id)
+def test_gradient_penalty_critic_scores_of_shape_n(grader, case, dtype):
+    inputs = gp_inputs(case, dtype, seed=700 + 10 * GP_CASES.index(case))
+    got, want = grader.run(penalty_scores_of_shape_n, **inputs)
+    oracle = penalty_at(inputs["alpha"] * inputs["real"] + (1 - inputs["alpha"]) * inputs["fake"], inputs["params"])
+    call = f"gradient_penalty(critic, real, fake, alpha) with a critic returning (N,) scores, samples {case[0]}"
+    hint = HINT_GP_GRAD + "; the critic may return (N,) or (N, 1) scores: differentiate critic(x_hat).sum()"
+    grader.check(got["penalty"], want["penalty"], call, hint=hint)
+    grader.check(got["penalty"], oracle["penalty"], call, hint=hint)
+    grader.check(got["grads"], oracle["grads"], f"gradients of {call} wrt the critic's parameters", names=GRAD_NAMES,
+                 hint=hint)
