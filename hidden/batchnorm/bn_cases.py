@@ -1,8 +1,9 @@
 """Case tables and input builders shared by the hidden batchnorm tests (trusted side only).
 
-Every case makes the conventions distinguishable: few values per channel (n = N*H*W of 6 to 24, so that
+Every case makes the conventions distinguishable: few values per channel (n = N*H*W of 2 to 24, so that
 n / (n - 1) is far from 1), inputs with a different non-zero mean and scale per channel, momenta far
-from 0.5 (0.1, 0.3, 0.9: a flipped convention is visible) and some large eps (0.5: eps inside or outside
+from 0.5 (0.1, 0.3, 0.9: a flipped convention is visible) and at their boundaries 0 and 1, each
+non-default argument also alone (the other at its default), some large eps (0.5: eps inside or outside
 the square root differ), batches of one with H*W > 1, C = 1 and C > 1, float32 and float64.
 """
 from typing import NamedTuple
@@ -31,6 +32,9 @@ SEQUENCES = [
     Case((2, 5, 3, 4), 0.1, 1e-5, "TTTTE", "float64"),                # n = 24, four steps
     Case((4, 2, 2, 1), 0.3, 1e-5, "TEET", "float32"),                 # two evals, then training again
     Case((1, 3, 3, 2), 0.9, 1e-5, "TTE", "float32"),                  # batch of one in float32
+    Case((2, 3, 1, 1), 0.0, None, "TTE", "float64"),                  # momentum 0 alone: the statistics stay; n = 2
+    Case((1, 2, 1, 2), 1.0, None, "TTTE", "float32"),                 # momentum 1 alone: the last batch's; n = 2
+    Case((3, 2, 2, 1), None, 0.5, "TETE", "float64"),                 # eps alone non-default
 ]
 
 # Eval mode with given running statistics (set in place): the eval formula alone.

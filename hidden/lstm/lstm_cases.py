@@ -3,7 +3,8 @@
 Weights are drawn so that every gate and every activation matters: each gate's row block has its own scale
 and both biases have a different offset per block, so that no permutation of the blocks, no swapped
 activation and no dropped bias leaves the values unchanged; pre-activations stay mostly in (-3, 3), where
-sigmoid and tanh are far from saturated. Inputs and states are not near 0, and I != H, T != N in most cases.
+sigmoid and tanh are far from saturated. Inputs and states are not near 0, and I != H, T != N in most cases;
+the SATURATED cases alone scale x so that every gate is saturated.
 """
 import math
 
@@ -42,6 +43,12 @@ SEQ_CASES = [
     (6, 2, 4, 5, "ih_only"),  # bias_ih given, bias_hh None
     (2, 4, 6, 3, "hh_only"),  # bias_hh given, bias_ih None
 ]
+
+# saturated gates: x scaled by SATURATION, so that pre-activations reach the thousands, past where exp overflows
+# (about 89 in float32, 710 in float64); there torch's sigmoid is exactly 0 or 1 and tanh exactly -1 or 1
+SATURATION = 1000.0
+SATURATED_STEP_CASES = [(3, 4, 5, "both"), (1, 3, 2, "hh_only")]
+SATURATED_SEQ_CASES = [(4, 2, 3, 5, "both")]
 
 
 def step_id(case) -> str:

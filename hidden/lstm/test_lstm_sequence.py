@@ -4,7 +4,16 @@ lstm_forward (autograd) against torch.nn.LSTM's, for x, h0, c0 and every weight 
 """
 import pytest
 import torch
-from lstm_cases import BIAS_ARGS, DTYPES, SEQ_CASES, grad_names, seq_id, seq_inputs
+from lstm_cases import (
+    BIAS_ARGS,
+    DTYPES,
+    SATURATED_SEQ_CASES,
+    SATURATION,
+    SEQ_CASES,
+    grad_names,
+    seq_id,
+    seq_inputs,
+)
 
 SEQ_OUTPUTS = ("output", "h_n", "c_n")
 HINT_STRUCTURE = "return (output, (h_n, c_n)): output (T, N, H), h_n and c_n (N, H)"
@@ -129,6 +138,21 @@ def test_forward_leaves_inputs_alone(grader, case):
         grader.check(got["after"][name], value, f"{name} after {call}",
                      hint="lstm_forward modified its input in place (e.g. h0.copy_(h) or c_prev *= f); keep the "
                           "state in new tensors")
+
+
+@pytest.mark.part("lstm_forward")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", SATURATED_SEQ_CASES, ids=seq_id)
+def test_forward_saturated(grader, case, dtype):
+    inputs = seq_inputs(case, dtype, seed=160 + SATURATED_SEQ_CASES.index(case))
+    inputs["x"] = inputs["x"] * SATURATION
+    want = grader.reference(torch_sequence, **inputs)
+    call = _call(case) + f", x scaled by {SATURATION:g} (saturated gates)"
+    got = _unpack(grader, grader.student(sequence, **inputs)["result"], call)
+    grader.check([got[name] for name in SEQ_OUTPUTS], [want[name] for name in SEQ_OUTPUTS], call, names=SEQ_OUTPUTS,
+                 hint="with pre-activations in the thousands every gate is exactly 0 or 1: sigmoid as exp(z) / "
+                      "(1 + exp(z)) or tanh as a ratio of exps gives inf / inf = nan; use torch.sigmoid and "
+                      "torch.tanh, or 1 / (1 + exp(-z))")
 
 
 @pytest.mark.part("gradients")

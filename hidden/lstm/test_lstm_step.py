@@ -9,7 +9,16 @@ import math
 
 import pytest
 import torch
-from lstm_cases import BIAS_ARGS, DTYPES, GATES, STEP_CASES, step_id, step_inputs
+from lstm_cases import (
+    BIAS_ARGS,
+    DTYPES,
+    GATES,
+    SATURATED_STEP_CASES,
+    SATURATION,
+    STEP_CASES,
+    step_id,
+    step_inputs,
+)
 
 HINT_Z = ("z = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh (transpose both weights; a None bias "
           "counts as zeros, and each bias may be None on its own)")
@@ -26,6 +35,10 @@ HINT_CELL = {
     "h": "h = o * tanh(c), with the NEW cell state c (tanh applied to c, then scaled by o)",
 }
 STEP_OUTPUTS = ("h", "c")
+HINT_SATURATED = ("with pre-activations in the thousands sigmoid is exactly 0 or 1 and tanh exactly -1 or 1; a "
+                  "formula that divides exp by exp (exp(z) / (1 + exp(z)), or tanh as a ratio of exps) gives "
+                  "inf / inf = nan once exp overflows (z > 89 in float32): use torch.sigmoid and torch.tanh, or "
+                  "1 / (1 + exp(-z))")
 
 
 # ---------------------------------------------------------------- scenarios (run in the worker and here)
@@ -159,3 +172,30 @@ def test_cell_leaves_inputs_alone(grader, case):
         grader.check(got["after"][name], value, f"{name} after {call}",
                      hint="lstm_cell modified its input in place (c_prev *= f or c_prev += ... change the "
                           "caller's tensor); write c = f * c_prev + i * g")
+
+
+def _saturated(case, dtype, seed, with_cell):
+    inputs = step_inputs(case, dtype, seed=seed, with_cell=with_cell)
+    return inputs | {"x": inputs["x"] * SATURATION}
+
+
+@pytest.mark.part("lstm_gates")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", SATURATED_STEP_CASES, ids=step_id)
+def test_gates_saturated(grader, case, dtype):
+    inputs = _saturated(case, dtype, seed=80 + SATURATED_STEP_CASES.index(case), with_cell=False)
+    want = grader.reference(torch_gates, **inputs)
+    got = grader.student(gates, **inputs)["result"]
+    call = _call("lstm_gates", case, with_cell=False) + f", x scaled by {SATURATION:g} (saturated gates)"
+    grader.check(got, want, call, names=GATES, hint=HINT_SATURATED)
+
+
+@pytest.mark.part("lstm_cell")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("case", SATURATED_STEP_CASES, ids=step_id)
+def test_cell_saturated(grader, case, dtype):
+    inputs = _saturated(case, dtype, seed=90 + SATURATED_STEP_CASES.index(case), with_cell=True)
+    want = grader.reference(torch_cell, **inputs)
+    got = grader.student(cell, **inputs)["result"]
+    call = _call("lstm_cell", case, with_cell=True) + f", x scaled by {SATURATION:g} (saturated gates)"
+    grader.check(got, want, call, names=STEP_OUTPUTS, hint=HINT_SATURATED)
