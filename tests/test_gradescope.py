@@ -7,6 +7,7 @@ simulated Docker container of tests/container.py, so the sandbox's uid tier is w
 Every results.json is checked against Gradescope's documented schema (tests/schemas/).
 """
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ import jsonschema
 import pytest
 from helpers import ROOT, SUBMISSIONS, compose
 
-from autograder import config, report
+from autograder import config, gradescope, report
 from autograder.cli import main
 from autograder.report import Result
 
@@ -67,8 +68,11 @@ def gradescope_root(zipped):
 def _seed_venv(python: Path, venv: Path, pins: list[str]) -> None:
     """Stand in for the downloads setup.sh makes on Gradescope: a venv over `python`'s packages in which
     every pin that `python` lacks at its pinned version is copied from this test's environment, so that
-    setup.sh's pip finds each requirement satisfied offline (PIP_NO_INDEX)."""
+    setup.sh's pip finds each requirement satisfied offline (PIP_NO_INDEX). So are the build tools, which
+    are not pinned (torch requires a newer setuptools than a system Python may have)."""
     subprocess.run([str(python), "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    pins = pins + [f"{tool}=={importlib.metadata.version(tool)}" for tool in gradescope.BUILD_TOOLS
+                   if importlib.util.find_spec(tool) is not None]
     names = [pin.split("==")[0] for pin in pins]
     there = json.loads(subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m, json, sys\n"
