@@ -99,19 +99,22 @@ def test_a_killed_batch_keeps_what_it_finished_and_resumes(batch, uninterrupted,
     text = log.read_text()
 
     finished = _results(out)
-    assert 2 <= len(finished) < COUNT
-    assert finished == {name: _results(reference)[name] for name in finished}  # intact, and as if not killed
+    assert 2 <= len(finished) < COUNT, (sorted(finished), text)
+    expected = {name: _results(reference)[name] for name in finished}
+    assert finished == expected, (  # intact, and as if not killed
+        [name for name in finished if finished[name] != expected[name]], text)
     for path in out.rglob("*"):
         assert not path.name.endswith(".tmp"), f"half-written file left: {path}"
         if path.suffix == ".json":
             json.loads(path.read_text())
     rows = list(csv.DictReader((out / "grades.csv").open())) if (out / "grades.csv").exists() else []
-    assert {row["submission"] for row in rows} <= set(finished)
+    assert {row["submission"] for row in rows} <= set(finished), (rows, sorted(finished), text)
     if signum == signal.SIGTERM:
         assert code == -signum and stopped < 5, (code, stopped, text)
-        assert f"interrupted by SIGTERM: {len(finished)} of {COUNT} submissions graded" in text
-        assert {row["submission"] for row in rows} == set(finished)  # grades.csv brought up to date
-    assert code == -signum
+        assert f"interrupted by SIGTERM: {len(finished)} of {COUNT} submissions graded" in text, text
+        # grades.csv brought up to date:
+        assert {row["submission"] for row in rows} == set(finished), (rows, sorted(finished), text)
+    assert code == -signum, (code, text)
     deadline = time.monotonic() + 10
     while _tagged(tag) and time.monotonic() < deadline:
         time.sleep(0.1)
