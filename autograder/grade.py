@@ -13,6 +13,7 @@ what is missing or changed (autograder.fingerprint), `--force` everything, `--on
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import multiprocessing.connection
@@ -139,15 +140,33 @@ def _warn_about_sandbox(assignment: Assignment, folders: list[Path]) -> str:
 
 
 class _Signals:
-    """SIGINT and SIGTERM raise Interrupted in the grader (once); its children ignore SIGINT."""
+    """SIGINT and SIGTERM raise Interrupted in the grader (once); its children ignore SIGINT.
+
+    Inside `held()` a signal waits for the block's end: a result written to disk is counted before the
+    batch stops, so the summary and grades.csv hold every result on disk."""
 
     def __init__(self, summary: Summary):
-        self.summary, self.saved, self.fired = summary, {}, False
+        self.summary, self.saved, self.fired, self.depth, self.pending = summary, {}, False, 0, None
 
     def _handler(self, signum, frame):
-        if not self.fired:
+        if self.fired:
+            return
+        if self.depth:
+            self.pending = self.pending or signum
+            return
+        self.fired = True
+        raise Interrupted(signum, self.summary)
+
+    @contextlib.contextmanager
+    def held(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if not self.depth and self.pending and not self.fired:
             self.fired = True
-            raise Interrupted(signum, self.summary)
+            raise Interrupted(self.pending, self.summary)
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -278,13 +297,14 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
                     for twin, twin_marks in [(index, marks), *twins[index]]:
                         mine = result if twin == index else dataclasses.replace(
                             result, submission=names[twin], tests=list(result.tests), problems=list(result.problems))
-                        if sink:
-                            sink.annotate(mine)
-                            store.write(mine, sink.folder(names[twin]), twin_marks)
-                            sink.written(mine)
-                        results[names[twin]] = mine
-                        summary.graded += 1  # one by one: a signal between two twins counts what is on disk
-                        summary.failed += broken
+                        with signals.held():  # a signal waits until this result is on disk and counted
+                            if sink:
+                                sink.annotate(mine)
+                                store.write(mine, sink.folder(names[twin]), twin_marks)
+                                sink.written(mine)
+                            results[names[twin]] = mine
+                            summary.graded += 1
+                            summary.failed += broken
                         if bar:
                             bar.advance(broken)
                 if bar:
