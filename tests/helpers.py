@@ -1,5 +1,7 @@
 """Paths and helpers shared by the kit's tests and tests/benchmark.py."""
 import shutil
+import subprocess
+import sysconfig
 from pathlib import Path
 
 from autograder import config
@@ -39,3 +41,12 @@ def student_folder(assignment: config.Assignment, target: Path, with_reference: 
         for file in assignment.files:
             shutil.copyfile(assignment.solution_dir / file, target / file)
     return target
+
+
+def venv_over_this_one(python: Path, venv: Path) -> None:
+    """A venv of `python` that sees this test environment's packages (a .pth file), so that an install script's
+    pip finds every requirement satisfied offline (PIP_NO_INDEX); the script's own `python -m venv` keeps it."""
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", purelib], capture_output=True, text=True, check=True)
+    (Path(site.stdout.strip()) / "this-test.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")

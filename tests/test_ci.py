@@ -4,12 +4,11 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, SUBMISSIONS, student_folder
+from helpers import ROOT, SUBMISSIONS, student_folder, venv_over_this_one
 
 CI = ROOT / "ci"
 WORKFLOWS = sorted((CI / "github").glob("*.yml"))
@@ -130,22 +129,13 @@ def test_the_students_public_tests_and_their_summary(course, tmp_path, with_refe
     assert not (folder / "public-tests.xml").exists()
 
 
-def _venv_over_this_one(python: Path, venv: Path) -> None:
-    """A venv of `python` that sees this test's packages (a .pth file), so that its pip finds every requirement
-    satisfied offline; the install script's own `python3 -m venv` keeps it as it is."""
-    subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
-    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", purelib], capture_output=True, text=True, check=True)
-    (Path(site.stdout.strip()) / "this-test.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-
-
 def test_the_install_scripts(tmp_path):
     """Offline, from this machine's packages (a venv that sees them): what CI runs to install."""
     kit = tmp_path / "course"
     shutil.copytree(ROOT / "autograder", kit / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", kit)
     base = str(Path(sys.base_prefix) / "bin")
-    _venv_over_this_one(Path(base) / "python3", tmp_path / "venv")
+    venv_over_this_one(Path(base) / "python3", tmp_path / "venv")
     installed = _run(["bash", str(CI / "scripts" / "install"), str(tmp_path / "venv")], kit,
                      VENV_OPTIONS="--without-pip", PATH=f"{base}:{os.environ['PATH']}", **OFFLINE)
     assert installed.returncode == 0, installed.stdout + installed.stderr

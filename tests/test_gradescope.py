@@ -1,13 +1,11 @@
 """`autograder gradescope`: the zip, and Gradescope's container simulated without Docker.
 
 A temporary root gets Gradescope's tree (ROOT/source from the zip, ROOT/submission,
-ROOT/submission_metadata.json, ROOT/results); setup.sh installs into a fresh venv (offline: from this
-machine's packages), and run_autograder grades a correct, a buggy and a hostile submission inside the
+ROOT/submission_metadata.json, ROOT/results); setup.sh installs into a fresh venv (offline: over the test
+environment's packages), and run_autograder grades a correct, a buggy and a hostile submission inside the
 simulated Docker container of tests/container.py, so the sandbox's uid tier is what holds.
 Every results.json is checked against Gradescope's documented schema (tests/schemas/).
 """
-import importlib.metadata
-import importlib.util
 import json
 import os
 import shutil
@@ -21,9 +19,9 @@ from pathlib import Path
 import container
 import jsonschema
 import pytest
-from helpers import ROOT, SUBMISSIONS, compose
+from helpers import ROOT, SUBMISSIONS, compose, venv_over_this_one
 
-from autograder import config, gradescope, report
+from autograder import config, report
 from autograder.cli import main
 from autograder.report import Result
 
@@ -55,43 +53,14 @@ def gradescope_root(zipped):
     for script in ("setup.sh", "run_autograder"):
         (root / "source" / script).chmod(0o755)  # extractall drops the modes; Gradescope's unzip keeps them
     python, venv = Path(sys.base_prefix) / "bin" / "python3", base / "opt" / "venv"
-    _seed_venv(python, venv, (root / "source" / "requirements.txt").read_text().split())
+    venv_over_this_one(python, venv)  # stands in for the downloads setup.sh makes on Gradescope
     env = dict(os.environ, AUTOGRADER_PYTHON=str(python), AUTOGRADER_VENV=str(venv),
-               AUTOGRADER_VENV_OPTIONS="--system-site-packages --without-pip",
+               AUTOGRADER_VENV_OPTIONS="--without-pip",
                PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", AUTOGRADER_ROOT=str(root))
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     yield root, env
     shutil.rmtree(base)
-
-
-def _seed_venv(python: Path, venv: Path, pins: list[str]) -> None:
-    """Stand in for the downloads setup.sh makes on Gradescope: a venv over `python`'s packages in which
-    every pin that `python` lacks at its pinned version is copied from this test's environment, so that
-    setup.sh's pip finds each requirement satisfied offline (PIP_NO_INDEX). So are the build tools, which
-    are not pinned (torch requires a newer setuptools than a system Python may have)."""
-    subprocess.run([str(python), "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
-    pins = pins + [f"{tool}=={importlib.metadata.version(tool)}" for tool in gradescope.BUILD_TOOLS
-                   if importlib.util.find_spec(tool) is not None]
-    names = [pin.split("==")[0] for pin in pins]
-    there = json.loads(subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m, json, sys\n"
-         "def v(n):\n    try: return m.version(n)\n    except m.PackageNotFoundError: return None\n"
-         "print(json.dumps({n: v(n) for n in sys.argv[1:]}))", *names],
-        capture_output=True, text=True, check=True).stdout)
-    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", purelib],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    for pin in pins:
-        name, version = pin.split("==")
-        if there[name] == version:
-            continue
-        distribution = importlib.metadata.distribution(name)
-        for file in distribution.files or []:
-            source = Path(distribution.locate_file(file))
-            if ".." not in file.parts and source.is_file():
-                (site / file).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, site / file)
 
 
 def _run(root: Path, env: dict, submission: Path, in_container: bool = True) -> tuple[dict, str, float]:
