@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers import ROOT, SUBMISSIONS  # noqa: E402
+from helpers import ROOT, SUBMISSIONS, venv_over_this_one  # noqa: E402
 
 from autograder import config, gradescope  # noqa: E402
 
@@ -65,8 +65,10 @@ def main(name: str = "convolution", submission: Path = SUBMISSIONS / "convolutio
     zipped = gradescope.build(course.assignment(name), course.path, base / f"{name}.zip")
     with zipfile.ZipFile(zipped) as archive:
         archive.extractall(root / "source")
-    env = dict(os.environ, AUTOGRADER_PYTHON=str(Path(sys.base_prefix) / "bin" / "python3"),
-               AUTOGRADER_VENV=str(base / "venv"), AUTOGRADER_VENV_OPTIONS="--system-site-packages --without-pip",
+    python = Path(sys.base_prefix) / "bin" / "python3"
+    venv_over_this_one(python, base / "venv")
+    env = dict(os.environ, AUTOGRADER_PYTHON=str(python),
+               AUTOGRADER_VENV=str(base / "venv"), AUTOGRADER_VENV_OPTIONS="--without-pip",
                PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", AUTOGRADER_ROOT=str(root))
     subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True, capture_output=True)
     shutil.copytree(submission, root / "submission")
