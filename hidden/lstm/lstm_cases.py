@@ -30,6 +30,7 @@ STEP_CASES = [
     (5, 2, 4, "ih_only"),  # bias_ih given, bias_hh None
     (3, 3, 2, "hh_only"),  # bias_hh given, bias_ih None
     (2, 1, 7, "both"),     # a single input feature
+    (3, 4, 1, "both"),     # hidden size 1: each gate block is one row
 ]
 
 # a sequence: (T, N, I, H, biases)
@@ -42,6 +43,7 @@ SEQ_CASES = [
     (3, 5, 2, 4, "nobias"),   # no biases: the default arguments
     (6, 2, 4, 5, "ih_only"),  # bias_ih given, bias_hh None
     (2, 4, 6, 3, "hh_only"),  # bias_hh given, bias_ih None
+    (4, 3, 2, 1, "both"),     # hidden size 1: each gate block is one row, h and c are (N, 1)
 ]
 
 # saturated gates: x scaled by SATURATION, so that pre-activations reach the thousands, past where exp overflows
