@@ -196,10 +196,9 @@ def test_a_signal_during_a_write_waits_for_the_file(tmp_path):
     assert (tmp_path / "results.json").read_text() == "{}"
 
 
-def test_a_signal_as_a_result_is_written_still_counts_it(batch, tmp_path):
+def test_a_signal_as_a_result_is_written_still_counts_it(batch, convolution, tmp_path):
     """SIGTERM the moment a result's files are on disk (here: from the sink, as it files the first one): the
     batch stops only after counting it, so its summary and grades.csv hold every result on disk."""
-    from autograder import config
     from autograder.grade import FolderSink, Interrupted, grade
 
     class StopAtFirst(FolderSink):
@@ -208,9 +207,8 @@ def test_a_signal_as_a_result_is_written_still_counts_it(batch, tmp_path):
 
     _, sources = batch
     out = tmp_path / "out"
-    assignment = config.load(ROOT / "grading.toml").assignments["convolution"]
     with pytest.raises(Interrupted) as stop:
-        grade(assignment, sources[:3], out, 1, sink=StopAtFirst(out))
+        grade(convolution, sources[:3], out, 1, sink=StopAtFirst(out))
     on_disk = sorted(record.parent.name for record in out.glob("*/grading.json"))
     rows = sorted(row["submission"] for row in csv.DictReader((out / "grades.csv").open()))
     assert on_disk == ["sub00"] and stop.value.summary.graded == 1 and rows == on_disk, \
