@@ -13,7 +13,6 @@ what is missing or changed (autograder.fingerprint), `--force` everything, `--on
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import multiprocessing.connection
@@ -140,33 +139,15 @@ def _warn_about_sandbox(assignment: Assignment, folders: list[Path]) -> str:
 
 
 class _Signals:
-    """SIGINT and SIGTERM raise Interrupted in the grader (once); its children ignore SIGINT.
-
-    Inside `held()` a signal waits for the block's end: a result written to disk is counted before the
-    batch stops, so the summary and grades.csv hold every result on disk."""
+    """SIGINT and SIGTERM raise Interrupted in the grader (once); its children ignore SIGINT."""
 
     def __init__(self, summary: Summary):
-        self.summary, self.saved, self.fired, self.depth, self.pending = summary, {}, False, 0, None
+        self.summary, self.saved, self.fired = summary, {}, False
 
     def _handler(self, signum, frame):
-        if self.fired:
-            return
-        if self.depth:
-            self.pending = self.pending or signum
-            return
-        self.fired = True
-        raise Interrupted(signum, self.summary)
-
-    @contextlib.contextmanager
-    def held(self):
-        self.depth += 1
-        try:
-            yield
-        finally:
-            self.depth -= 1
-        if not self.depth and self.pending and not self.fired:
+        if not self.fired:
             self.fired = True
-            raise Interrupted(self.pending, self.summary)
+            raise Interrupted(signum, self.summary)
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -297,7 +278,7 @@ def _run(assignment, sources, names, todo, twins, jobs, sink, results, summary, 
                     for twin, twin_marks in [(index, marks), *twins[index]]:
                         mine = result if twin == index else dataclasses.replace(
                             result, submission=names[twin], tests=list(result.tests), problems=list(result.problems))
-                        with signals.held():  # a signal waits until this result is on disk and counted
+                        with store.signals_held():  # a signal waits until this result is on disk and counted
                             if sink:
                                 sink.annotate(mine)
                                 store.write(mine, sink.folder(names[twin]), twin_marks)

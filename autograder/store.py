@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +23,28 @@ from autograder.config import Assignment
 from autograder.report import Result, TestResult
 
 RECORD = "grading.json"
+HELD = (signal.SIGINT, signal.SIGTERM)  # what signals_held() holds
+
+
+@contextlib.contextmanager
+def signals_held():
+    """SIGINT and SIGTERM wait until the block ends, then reach the handler they would have reached.
+
+    Python's handlers run in the main thread whichever thread the OS hands a signal to (torch's pools
+    are threads too, so blocking the signal in one thread holds nothing): the handlers are swapped for a
+    recorder instead. Nested blocks hand a signal outwards; outside the main thread this holds nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in HELD}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)  # the restored handler runs here, in this thread
 
 
 @contextlib.contextmanager
@@ -31,8 +54,7 @@ def replacing(path: Path):
     SIGINT and SIGTERM wait until the file is replaced or removed: the grader's handler raises, and a raise
     between creating the temporary file and guarding it would leave it behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    with signals_held():
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", newline="") as stream:
@@ -41,8 +63,6 @@ def replacing(path: Path):
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def write_atomic(path: Path, text: str) -> None:
